@@ -1,0 +1,55 @@
+"""Forward migrations of the state database, applied in order by `Store`.
+
+Append a new function to MIGRATIONS to change the schema; never edit one that
+has shipped (users' databases already ran it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _v1_calls_and_trust(db: sqlite_utils.Database) -> None:
+    # Every request sent to a model and the reply it gave: `ingle log`, the TUI's
+    # log view and the ledger all read this one table.
+    db["model_calls"].create(
+        {
+            "id": int,
+            "started_at": float,
+            "duration_s": float,
+            "endpoint": str,
+            "backend": str,
+            "model": str,
+            "persona": str,
+            "task_kind": str,
+            "rung": int,
+            "think": str,
+            "request_json": str,
+            "reply_text": str,
+            "thinking_text": str,
+            "prompt_tokens": int,
+            "output_tokens": int,
+            "thinking_tokens": int,
+            "tokens_per_s": float,
+            "done_reason": str,
+            "truncated": int,
+            "outcome": str,
+            "error": str,
+            "cost_usd": float,
+            "repo": str,
+        },
+        pk="id",
+    )
+    db["model_calls"].create_index(["started_at"])
+    db["model_calls"].create_index(["model", "started_at"])
+    # Repositories whose .ingle.toml the user allowed to name endpoints, keys or commands.
+    db["trusted_repos"].create(
+        {"path": str, "config_sha256": str, "trusted_at": float}, pk="path"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1_calls_and_trust,
+]
