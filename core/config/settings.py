@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from core.attempts import BudgetSettings
 from core.config.ollama_host import DEFAULT_OLLAMA_URL
 
 SENSITIVE: dict[str, Any] = {"sensitive": True}
@@ -117,6 +118,7 @@ class Settings(_Section):
     )
     claude: ClaudeSettings = Field(default_factory=ClaudeSettings)
     git: GitSettings = Field(default_factory=GitSettings)
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
 
     def num_ctx_for(self, model: str) -> int:
         """The one num_ctx every request for `model` uses (before capping at the
