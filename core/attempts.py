@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.backends.types import ThinkSetting
 
@@ -31,6 +31,8 @@ class Rung(BaseModel):
 
 
 class BudgetSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     repairs_per_rung: int = Field(2, ge=0, le=10)
     max_rungs: int = Field(4, ge=1, le=8)
     turn_timeout_s: float = Field(600.0, gt=0)
