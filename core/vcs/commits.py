@@ -1,0 +1,95 @@
+"""Making the two kinds of commit a turn needs: the user's own (saving their uncommitted
+work before Ingle touches it) and Ingle's (one per successful turn, marked).
+
+Both commit only the named paths (`git commit -- paths`), so whatever else the user has
+staged stays staged and out of the commit. Hooks are skipped (--no-verify): a pre-commit
+hook must not be able to block saving the user's work, nor rewrite Ingle's gated edit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from core.vcs.errors import GitOperationError, NothingToCommit
+from core.vcs.identity import ingle_identity
+from core.vcs.marks import CREATED_TRAILER, TURN_TRAILER, add_trailers
+from core.vcs.models import CommitInfo
+
+if TYPE_CHECKING:
+    from core.vcs.repo import IngleRepo
+
+USER_WIP_MESSAGE = "wip: save uncommitted changes before Ingle edit"
+
+
+def commit_user_changes(
+    repo: IngleRepo, paths: list[str], message: str | None = None
+) -> CommitInfo | None:
+    _ensure_can_commit(repo)
+    status = repo.status(paths)
+    dirty = sorted(path for path, code in status.items() if code != "!!")
+    if not dirty:
+        return None
+    identity = repo.user_identity()
+    # A configured identity is left to git; a missing one is supplied for this commit only.
+    env = {} if identity.configured else identity.env()
+    _commit(repo, status, dirty, message or USER_WIP_MESSAGE, env)
+    return repo.commit_info("HEAD")
+
+
+def commit_ingle_change(
+    repo: IngleRepo,
+    paths: list[str],
+    message: str,
+    created: set[str],
+    turn_id: str | None = None,
+) -> CommitInfo:
+    if not message.strip():
+        raise GitOperationError(
+            "an Ingle commit needs a message", "use fallback_commit_message() when none was made"
+        )
+    _ensure_can_commit(repo)
+    status = repo.status(paths)
+    ignored = sorted(path for path, code in status.items() if code == "!!")
+    if ignored:
+        raise GitOperationError(
+            "git ignores " + ", ".join(ignored) + ", so Ingle cannot commit (or later undo) "
+            "the edit to it",
+            "check IngleRepo.ignored_files() before writing, or un-ignore the file",
+        )
+    changed = sorted(status)
+    if not changed:
+        raise NothingToCommit(paths)
+    trailers = [(TURN_TRAILER, turn_id or uuid.uuid4().hex[:12])]
+    trailers += [(CREATED_TRAILER, path) for path in sorted(created)]
+    identity = ingle_identity(repo.user_identity())
+    _commit(repo, status, changed, add_trailers(message, trailers), identity.env())
+    return repo.commit_info("HEAD")
+
+
+def _commit(
+    repo: IngleRepo, status: dict[str, str], paths: list[str], message: str, env: dict[str, str]
+) -> None:
+    new = [path for path in paths if status.get(path) == "??"]
+    if new:  # `git commit -- path` only takes paths git already knows
+        repo.run("add", "--", *new)
+    repo.run(
+        "commit",
+        "--no-verify",
+        "--cleanup=whitespace",
+        "--quiet",
+        "-m",
+        message,
+        "--",
+        *paths,
+        env=env,
+    )
+
+
+def _ensure_can_commit(repo: IngleRepo) -> None:
+    busy = repo.operation_in_progress()
+    if busy:
+        raise GitOperationError(
+            f"{busy} is in progress in {repo.root}, so Ingle will not commit now",
+            "finish it (or abort it) with git, then run the turn again",
+        )

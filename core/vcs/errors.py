@@ -1,0 +1,36 @@
+"""Git failures a person can act on: `message` says what happened, `hint` what to do."""
+
+from __future__ import annotations
+
+
+class GitOperationError(Exception):
+    """A git step Ingle needed could not be done; nothing was lost."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  -> {self.hint}" if self.hint else self.message
+
+
+class DirtyFilesRefused(GitOperationError):
+    """`git.dirty_files = "refuse"` and the turn would touch files with uncommitted changes."""
+
+    def __init__(self, files: list[str]) -> None:
+        self.files = sorted(files)
+        super().__init__(
+            'these files have uncommitted changes, and git.dirty_files is "refuse": '
+            + ", ".join(self.files),
+            'commit or stash them yourself, or set git.dirty_files = "commit" to let Ingle '
+            "commit them first as your own commit",
+        )
+
+
+class NothingToCommit(GitOperationError):
+    def __init__(self, paths: list[str]) -> None:
+        super().__init__(
+            "nothing to commit: none of these files changed: " + ", ".join(sorted(paths)),
+            "only call for a turn whose edits were written",
+        )

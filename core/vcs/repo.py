@@ -1,0 +1,300 @@
+"""One git work tree as the agent turn sees it: files, their state, commits, undo, diffs.
+
+GitPython finds and opens the repository and reads commit objects; porcelain commands
+run through its `Git` wrapper with literal pathspecs, so names with spaces, unicode,
+`*` or `:` mean exactly themselves. Calls block; async callers use `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path, PurePath
+from types import ModuleType
+from typing import TYPE_CHECKING, Literal
+
+from core.vcs import commits, undo
+from core.vcs.errors import DirtyFilesRefused, GitOperationError
+from core.vcs.identity import user_identity
+from core.vcs.marks import created_files_of, is_ingle_commit, turn_id_of
+from core.vcs.models import CommitInfo, Identity, UndoResult
+
+if TYPE_CHECKING:
+    import git
+
+DirtyPolicy = Literal["commit", "refuse"]
+IGNORED = "!!"
+UNTRACKED = "??"
+# How far back `last_ingle_commit` looks for a commit carrying the marks.
+_SEARCH_DEPTH = 200
+# State files git leaves while an operation waits for the user; committing then is wrong.
+_IN_PROGRESS = {
+    "MERGE_HEAD": "a merge",
+    "CHERRY_PICK_HEAD": "a cherry-pick",
+    "REVERT_HEAD": "a revert",
+    "rebase-merge": "a rebase",
+    "rebase-apply": "a rebase or `git am`",
+}
+
+
+def _git_module() -> ModuleType:
+    try:
+        import git
+    except ImportError as exc:  # GitPython raises ImportError when no git executable works
+        raise GitOperationError(
+            f"git is not usable: {exc}".splitlines()[0],
+            "install git (e.g. `apt install git`) or set GIT_PYTHON_GIT_EXECUTABLE to its path",
+        ) from exc
+    return git
+
+
+def open_repo(path: str | os.PathLike[str]) -> IngleRepo | None:
+    """The work tree containing `path`, or None when it is not inside one (or only a bare repo)."""
+    git = _git_module()
+    where = Path(path).expanduser()
+    if not where.exists():
+        raise GitOperationError(f"{where} does not exist", "pass an existing directory")
+    try:
+        repo = git.Repo(where, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    if repo.bare or repo.working_tree_dir is None:
+        return None
+    return IngleRepo(repo)
+
+
+def init_repo(path: str | os.PathLike[str]) -> IngleRepo:
+    """`git init` in `path` (the user's init.defaultBranch and templates apply)."""
+    git = _git_module()
+    where = Path(path).expanduser()
+    try:
+        return IngleRepo(git.Repo.init(where, mkdir=True))
+    except (git.GitCommandError, OSError) as exc:
+        raise GitOperationError(f"could not create a git repository in {where}: {exc}") from exc
+
+
+class IngleRepo:
+    def __init__(self, repo: git.Repo) -> None:
+        self._repo = repo
+        self.root = Path(repo.working_tree_dir or "").resolve()
+        self._git_dir = Path(repo.git_dir)
+        self._executable = str(repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git")
+
+    def __repr__(self) -> str:
+        return f"IngleRepo({str(self.root)!r})"
+
+    # -- running git -------------------------------------------------------------------
+
+    def run(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
+        """Run `git args...` in the work tree; failures become GitOperationError with git's words."""
+        status, out, err = self.run_status(*args, env=env)
+        if check and status != 0:
+            words = (err or out).strip().splitlines()
+            command = next((a for a in args if not a.startswith("-") and "=" not in a), "")
+            raise GitOperationError(
+                f"git {command} failed: {words[-1] if words else f'exit status {status}'}",
+            )
+        return out
+
+    def run_status(self, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+        full_env = {"GIT_LITERAL_PATHSPECS": "1", **(env or {})}
+        status, out, err = self._repo.git.execute(
+            [self._executable, *args],
+            env=full_env,
+            with_extended_output=True,
+            with_exceptions=False,
+            strip_newline_in_stdout=False,
+        )
+        return int(status or 0), str(out), str(err)
+
+    def config_value(self, key: str) -> str | None:
+        status, out, _ = self.run_status("config", "--get", key)
+        if status != 0:  # 1: the key is not set anywhere
+            return None
+        return out.strip() or None
+
+    # -- state -------------------------------------------------------------------------
+
+    @property
+    def branch(self) -> str:
+        """The branch name, or the short sha when HEAD is detached."""
+        head = self._repo.head
+        return head.commit.hexsha[:7] if head.is_detached else head.ref.name
+
+    def has_commits(self) -> bool:
+        return self._repo.head.is_valid()
+
+    def head_sha(self) -> str | None:
+        return self._repo.head.commit.hexsha if self.has_commits() else None
+
+    def rel(self, path: str | os.PathLike[str]) -> str:
+        """A repo-relative POSIX path; absolute paths must lie inside the work tree."""
+        pure = PurePath(path)
+        if pure.is_absolute():
+            try:
+                pure = Path(pure).resolve().relative_to(self.root)
+            except ValueError as exc:
+                raise GitOperationError(f"{path} is outside the repository {self.root}") from exc
+        return pure.as_posix()
+
+    def tracked_files(self) -> list[str]:
+        return [p for p in self.run("ls-files", "-z").split("\0") if p]
+
+    def status(self, paths: Iterable[str | os.PathLike[str]]) -> dict[str, str]:
+        """Two-letter porcelain codes for the given paths that differ from HEAD
+        ("??" untracked, "!!" ignored); clean paths are absent."""
+        wanted = sorted({self.rel(p) for p in paths})
+        if not wanted:
+            return {}
+        out = self.run(
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--no-renames",
+            "--untracked-files=all",
+            "--ignored=traditional",
+            "--",
+            *wanted,
+            env={"GIT_OPTIONAL_LOCKS": "0"},  # reading must not take index.lock from the user
+        )
+        return {entry[3:]: entry[:2] for entry in out.split("\0") if len(entry) > 3}
+
+    def dirty_files(self, paths: Iterable[str | os.PathLike[str]]) -> set[str]:
+        """Paths among `paths` with uncommitted user work: staged, unstaged, or untracked."""
+        return {path for path, code in self.status(paths).items() if code != IGNORED}
+
+    def ignored_files(self, paths: Iterable[str | os.PathLike[str]]) -> set[str]:
+        """Paths git ignores: a turn should not edit them, as no commit can protect them."""
+        return {path for path, code in self.status(paths).items() if code == IGNORED}
+
+    def operation_in_progress(self) -> str | None:
+        """What git is waiting for the user to finish ("a merge", "a rebase"...), if anything."""
+        for marker, what in _IN_PROGRESS.items():
+            if (self._git_dir / marker).exists():
+                return what
+        return None
+
+    def user_identity(self) -> Identity:
+        return user_identity(self.config_value)
+
+    # -- commits -----------------------------------------------------------------------
+
+    def protect_user_changes(
+        self, paths: Iterable[str | os.PathLike[str]], policy: DirtyPolicy
+    ) -> CommitInfo | None:
+        """Before a turn writes `paths`: commit the user's dirty work first, or refuse.
+
+        Raises DirtyFilesRefused (policy "refuse") listing the dirty files."""
+        wanted = list(paths)
+        if policy == "refuse":
+            dirty = self.dirty_files(wanted)
+            if dirty:
+                raise DirtyFilesRefused(sorted(dirty))
+            return None
+        return self.commit_user_changes(wanted)
+
+    def commit_user_changes(
+        self, paths: Iterable[str | os.PathLike[str]], message: str | None = None
+    ) -> CommitInfo | None:
+        """Commit the user's uncommitted work on `paths` as their own commit; None if clean."""
+        return commits.commit_user_changes(self, [self.rel(p) for p in paths], message)
+
+    def commit_ingle_change(
+        self,
+        paths: list[str],
+        message: str,
+        created: set[str],
+        turn_id: str | None = None,
+    ) -> CommitInfo:
+        """One commit for one successful turn, marked as Ingle's (see core.vcs.marks)."""
+        return commits.commit_ingle_change(
+            self, [self.rel(p) for p in paths], message, {self.rel(p) for p in created}, turn_id
+        )
+
+    def commit_info(self, rev: str = "HEAD") -> CommitInfo:
+        commit = self._repo.commit(rev)
+        message = str(commit.message)
+        listed = self.run(
+            "diff-tree",
+            "--no-commit-id",
+            "-r",
+            "--root",
+            "--no-renames",
+            "--name-only",
+            "-z",
+            commit.hexsha,
+        )
+        return CommitInfo(
+            sha=commit.hexsha,
+            short_sha=commit.hexsha[:7],
+            subject=message.strip().splitlines()[0] if message.strip() else "",
+            author=f"{commit.author.name} <{commit.author.email}>",
+            files=[p for p in listed.split("\0") if p],
+            ingle=is_ingle_commit(message, commit.committer.name or ""),
+            turn_id=turn_id_of(message),
+            created=created_files_of(message),
+        )
+
+    def commit_parents(self, sha: str) -> list[str]:
+        return [parent.hexsha for parent in self._repo.commit(sha).parents]
+
+    def parent_of(self, sha: str) -> str | None:
+        parents = self.commit_parents(sha)
+        return parents[0] if parents else None
+
+    def is_detached(self) -> bool:
+        return self._repo.head.is_detached
+
+    def last_ingle_commit(self) -> CommitInfo | None:
+        """The newest Ingle commit on HEAD's first-parent line, if any."""
+        if not self.has_commits():
+            return None
+        candidates = self.run(
+            "log",
+            "--first-parent",
+            f"--max-count={_SEARCH_DEPTH}",
+            "--format=%H",
+            "-F",
+            "--grep=Ingle-Turn:",
+            "HEAD",
+        ).split()
+        for sha in candidates:  # the grep is loose; the marks are checked exactly here
+            info = self.commit_info(sha)
+            if info.ingle:
+                return info
+        return None
+
+    def commits_since(self, sha: str) -> int:
+        return int(self.run("rev-list", "--count", f"{sha}..HEAD").strip() or 0)
+
+    # -- undo and diffs ----------------------------------------------------------------
+
+    def undo_last(self) -> UndoResult:
+        """Revert the last Ingle commit if it is HEAD, Ingle's and unpushed; else say why not."""
+        return undo.undo_last(self)
+
+    def last_ingle_diff(self, color: bool = False) -> str:
+        """What the last Ingle turn changed, as `git show` prints it; "" when there was none."""
+        last = self.last_ingle_commit()
+        if last is None:
+            return ""
+        return self.run(
+            "-c",
+            "core.quotePath=false",
+            "show",
+            "--no-ext-diff",
+            "--stat",
+            "--patch",
+            "--format=medium",
+            f"--color={'always' if color else 'never'}",
+            last.sha,
+        )
+
+    def diff_working(self, color: bool = False) -> str:
+        """Uncommitted changes to tracked files (staged and not) against HEAD."""
+        diff = ["-c", "core.quotePath=false", "diff", "--no-ext-diff"]
+        diff.append(f"--color={'always' if color else 'never'}")
+        if self.has_commits():
+            return self.run(*diff, "HEAD")
+        # No HEAD yet: everything staged is new, plus whatever changed since staging.
+        return self.run(*diff, "--cached") + self.run(*diff)

@@ -1,0 +1,104 @@
+"""Undo of the last Ingle turn: allowed only for Ingle's own, unpushed commit at HEAD.
+
+The commit is dropped from the branch (HEAD moves to its parent, checked against the sha
+examined, so a concurrent change is never clobbered) and the paths it touched go back to
+the parent's content in the index and the work tree; files the turn created are deleted.
+Anything else the user has staged or changed is left as it was.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.vcs.models import CommitInfo, UndoResult
+
+if TYPE_CHECKING:
+    from core.vcs.repo import IngleRepo
+
+_REFLOG = "ingle: undo"
+
+
+def undo_last(repo: IngleRepo) -> UndoResult:
+    head = repo.head_sha()
+    if head is None:
+        return UndoResult.refused("this repository has no commits yet: nothing to undo")
+    info = repo.commit_info(head)
+    refusal = _refusal(repo, info)
+    if refusal:
+        return UndoResult.refused(refusal)
+    changes = _changed_paths(repo, head)
+    paths = [path for _, path in changes]
+    in_the_way = sorted(repo.status(paths))
+    if in_the_way:
+        return UndoResult.refused(
+            f"you have uncommitted changes in {', '.join(in_the_way)} that undo would "
+            "overwrite; commit or stash them first, then undo"
+        )
+    parent = repo.parent_of(head)
+    if parent is None:  # the turn made the first commit: the branch goes back to unborn
+        repo.run("rm", "--quiet", "--force", "--", *paths)
+        repo.run("update-ref", "-m", _REFLOG, "-d", "HEAD", head)
+    else:
+        repo.run("update-ref", "-m", _REFLOG, "HEAD", parent, head)
+        repo.run("restore", f"--source={parent}", "--staged", "--worktree", "--", *paths)
+    return UndoResult(
+        done=True,
+        undone=info,
+        head=parent[:7] if parent else "",
+        restored=sorted(path for status, path in changes if status != "A"),
+        removed=sorted(path for status, path in changes if status == "A"),
+    )
+
+
+def _refusal(repo: IngleRepo, info: CommitInfo) -> str | None:
+    if not info.ingle:
+        return _not_ingle(repo, info)
+    busy = repo.operation_in_progress()
+    if busy:
+        return f"{busy} is in progress; finish or abort it with git before undoing"
+    pushed = _remote_refs_containing(repo, info.sha)
+    if pushed:
+        return (
+            f"{info.short_sha} ({info.subject}) is already pushed to {', '.join(pushed)}; "
+            f"undoing it would rewrite shared history. Use `git revert {info.short_sha}` instead"
+        )
+    if len(repo.commit_parents(info.sha)) > 1:
+        return f"{info.short_sha} is a merge commit; Ingle only undoes its own single commits"
+    if repo.parent_of(info.sha) is None and repo.is_detached():
+        return (
+            f"{info.short_sha} is the first commit and HEAD is detached; "
+            "there is no earlier commit to go back to"
+        )
+    return None
+
+
+def _not_ingle(repo: IngleRepo, info: CommitInfo) -> str:
+    what = f"HEAD ({info.short_sha} {info.subject!r})"
+    if info.turn_id is not None:
+        return (
+            f"{what} was made by Ingle but has since been rewritten (amend, rebase or "
+            "cherry-pick) and may hold your own work; undo it with git if you mean to"
+        )
+    last = repo.last_ingle_commit()
+    if last is None:
+        return f"{what} is not an Ingle commit, and this branch has no Ingle commit to undo"
+    on_top = repo.commits_since(last.sha)
+    return (
+        f"{what} is not an Ingle commit; the last Ingle commit, {last.short_sha}, has "
+        f"{on_top} commit{'s' if on_top != 1 else ''} on top of it, and undo only reverts "
+        "Ingle's commit while it is the latest"
+    )
+
+
+def _remote_refs_containing(repo: IngleRepo, sha: str) -> list[str]:
+    out = repo.run("for-each-ref", "--contains", sha, "--format=%(refname)", "refs/remotes")
+    prefix = "refs/remotes/"
+    return [ref[len(prefix) :] for ref in out.split() if ref and not ref.endswith("/HEAD")]
+
+
+def _changed_paths(repo: IngleRepo, sha: str) -> list[tuple[str, str]]:
+    """(status letter, path) for each file the commit changed against its parent."""
+    fields = repo.run(
+        "diff-tree", "-r", "--root", "--no-renames", "--no-commit-id", "--name-status", "-z", sha
+    ).split("\0")
+    return [(fields[i][:1], fields[i + 1]) for i in range(0, len(fields) - 1, 2) if fields[i]]
