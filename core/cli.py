@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("config_cmd", "print the effective settings and where each came from"),
     "trust": ("trust", "allow this repository's .ingle.toml to name endpoints, keys, commands"),
     "log": ("log", "show the exact requests sent to models and the replies received"),
+    "undo": ("undo", "revert the last Ingle commit (only Ingle's own, unpushed, at HEAD)"),
+    "diff": ("diff", "show what the last Ingle turn changed (--working: uncommitted changes)"),
 }
 
 EXIT_OK = 0

@@ -1,0 +1,77 @@
+"""`ingle undo` end to end on real repositories: exit 0 when undone, 1 with the reason."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from core.cli import main
+from core.vcs import open_repo
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository with one user commit, git isolated from the developer's config."""
+    config = tmp_path / "global.gitconfig"
+    config.write_text("[user]\n\tname = Ann\n\temail = ann@example.com\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "app.py").write_text("v = 1\n")
+    git(root, "add", "app.py")
+    git(root, "commit", "-q", "-m", "initial")
+    return root
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_undo_reverts_the_turn_and_reports_what_it_did(root, capsys):
+    repo = open_repo(root)
+    before = repo.head_sha()
+    (root / "app.py").write_text("v = 2\n")
+    (root / "new.py").write_text("n = 1\n")
+    turn = repo.commit_ingle_change(["app.py", "new.py"], "feat: bump v", {"new.py"})
+    assert main(["undo", "--repo", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert f"undid {turn.short_sha} feat: bump v" in out
+    assert "restored: app.py" in out and "removed: new.py" in out
+    assert f"HEAD is now {before[:7]} (main)" in out
+    assert (root / "app.py").read_text() == "v = 1\n" and not (root / "new.py").exists()
+
+
+def test_undo_refused_exits_1_with_the_reason(root, capsys):
+    assert main(["undo", "--repo", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ingle: nothing undone: HEAD (")
+    assert "is not an Ingle commit" in err
+
+
+def test_undo_outside_a_repository_exits_2(tmp_path, root, capsys):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert main(["undo", "--repo", str(plain)]) == 2
+    assert "not inside a git repository" in capsys.readouterr().err
+
+
+def test_ingle_undo_as_a_process_from_inside_the_repository(root):
+    repo = open_repo(root)
+    (root / "app.py").write_text("v = 3\n")
+    repo.commit_ingle_change(["app.py"], "fix: v", set())
+    ingle = Path(__file__).resolve().parents[1] / ".venv/bin/ingle"
+    first = subprocess.run(
+        [str(ingle), "undo"], cwd=root, check=False, capture_output=True, text=True
+    )
+    second = subprocess.run(
+        [str(ingle), "undo"], cwd=root, check=False, capture_output=True, text=True
+    )
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 1 and "is not an Ingle commit" in second.stderr
