@@ -293,3 +293,17 @@ def test_diffs_show_the_last_turn_and_the_working_tree(tmp_path, gitconfig):
     assert "\x1b[" in repo.last_ingle_diff(color=True)
     working = repo.diff_working()
     assert "diff --git a/a b.py b/a b.py" in working and "-two\n+three\n" in working
+
+
+def test_a_held_index_lock_fails_clearly_and_loses_nothing(tmp_path, gitconfig):
+    root = make_repo(tmp_path, gitconfig, {"a.py": "1\n"})
+    with open_repo(root) as repo:
+        head = repo.head_sha()
+        (root / "a.py").write_text("my work\n")
+        (root / ".git/index.lock").write_text("")  # another git process is busy
+        with pytest.raises(GitOperationError, match="index.lock': File exists"):
+            repo.commit_user_changes(["a.py"])
+        assert repo.head_sha() == head
+        assert (root / "a.py").read_text() == "my work\n"
+        (root / ".git/index.lock").unlink()
+        assert repo.commit_user_changes(["a.py"]) is not None

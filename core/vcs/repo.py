@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path, PurePath
 from types import ModuleType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Self
 
 from core.vcs import commits, undo
 from core.vcs.errors import DirtyFilesRefused, GitOperationError
@@ -83,16 +83,28 @@ class IngleRepo:
     def __repr__(self) -> str:
         return f"IngleRepo({str(self.root)!r})"
 
+    def close(self) -> None:
+        """Stop the `git cat-file` helpers GitPython keeps running for reading objects."""
+        self._repo.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     # -- running git -------------------------------------------------------------------
 
     def run(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
         """Run `git args...` in the work tree; failures become GitOperationError with git's words."""
         status, out, err = self.run_status(*args, env=env)
         if check and status != 0:
-            words = (err or out).strip().splitlines()
+            lines = (err or out).strip().splitlines()
+            # git's own "fatal:"/"error:" line says what happened; advice follows it.
+            words = [line for line in lines if line.startswith(("fatal:", "error:"))] or lines
             command = next((a for a in args if not a.startswith("-") and "=" not in a), "")
             raise GitOperationError(
-                f"git {command} failed: {words[-1] if words else f'exit status {status}'}",
+                f"git {command} failed: {words[0] if words else f'exit status {status}'}",
             )
         return out
 
