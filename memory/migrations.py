@@ -50,6 +50,24 @@ def _v1_calls_and_trust(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v2_repo_tags(db: sqlite_utils.Database) -> None:
+    # The repo map's parsed tags per source file (memory/tag_cache.py): valid while the
+    # file's mtime_ns and size and the extractor's format match. tags/outline are JSON.
+    db["repo_tags"].create(
+        {
+            "repo": str,
+            "path": str,
+            "mtime_ns": int,
+            "size": int,
+            "format": int,
+            "tags": str,
+            "outline": str,
+        },
+        pk=("repo", "path"),
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_calls_and_trust,
+    _v2_repo_tags,
 ]
