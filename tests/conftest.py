@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 # Variables a developer's shell may carry that would leak into tests.
 _LEAKY_ENV = (
     "OLLAMA_HOST",

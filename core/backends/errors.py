@@ -63,6 +63,14 @@ class BadRequest(BackendError):
     """The server refused the request as malformed (a bug in the caller, or an option it lacks)."""
 
 
+class ServerError(BackendError):
+    """The server answered with an internal error (HTTP 5xx) before streaming anything."""
+
+
+class UnknownEndpoint(BackendError):
+    """A model reference or flag named an endpoint that is not configured."""
+
+
 class StreamFailed(BackendError):
     """The server reported an error in the middle of a stream."""
 

@@ -86,6 +86,8 @@ class Usage(BaseModel):
     # The server processed fewer prompt tokens than we sent: the prompt was cut.
     truncated: bool = False
     cost_usd: float | None = None
+    # Things the caller should tell the user (e.g. why `truncated` is set).
+    warnings: list[str] = Field(default_factory=list)
 
     @property
     def visible_tokens(self) -> int:
@@ -103,3 +105,18 @@ class ChatResult(BaseModel):
     tool_calls: list[ToolCall] = Field(default_factory=list)
     usage: Usage
     parsed_json: Any = None
+
+
+class ProgressEvent(BaseModel):
+    """One line of a long server-side job (Ollama pull/create): status, and bytes when known."""
+
+    status: str
+    digest: str | None = None
+    total: int | None = None
+    completed: int | None = None
+
+    @property
+    def fraction(self) -> float | None:
+        if self.total and self.completed is not None:
+            return min(self.completed / self.total, 1.0)
+        return None
