@@ -15,7 +15,7 @@ import re
 from typing import Any, Literal, get_args
 
 import jsonschema
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 TaskKind = Literal[
     "code",
@@ -37,10 +37,11 @@ ThinkMode = Literal["off", "on", "low", "medium", "high"]
 # Persona names become Ollama model names on `register`, so they follow its rules
 # (lower case here, to avoid two personas differing only by case).
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
-# An Ollama model name ([host/][namespace/]model[:tag]), optionally pinned to a
-# configured endpoint with `@endpoint`.
+# An Ollama model name ([host/][namespace/]model[:tag], optionally pinned to a
+# digest with `@sha256:...`), optionally pinned to a configured endpoint with `@endpoint`.
 MODEL_REF_PATTERN = re.compile(
-    r"^(?P<model>[A-Za-z0-9][A-Za-z0-9._/-]*(?::[A-Za-z0-9._-]+)?)(?:@(?P<endpoint>[A-Za-z0-9_.-]+))?$"
+    r"^(?P<model>[A-Za-z0-9][A-Za-z0-9._/-]*(?::[A-Za-z0-9._-]+)?(?:@sha256:[0-9a-f]{64})?)"
+    r"(?:@(?P<endpoint>[A-Za-z0-9_.-]+))?$"
 )
 EXAMPLE_REF_PATTERN = re.compile(r"^(?P<kind>[a-z]+)/(?P<name>[a-z0-9][a-z0-9._-]*)$")
 
@@ -153,10 +154,13 @@ class Persona(_Strict):
 
     @field_validator("role", "constraints", "format")
     @classmethod
-    def _section_text(cls, value: str) -> str:
+    def _section_text(cls, value: str, info: ValidationInfo) -> str:
         # Surrounding blank lines are layout, not content; stripping them keeps
         # TOML -> model -> TOML exact whatever the file's line breaks.
-        return value.strip()
+        value = value.strip()
+        if info.field_name == "role" and not value:
+            raise ValueError("empty; every persona needs a ROLE")
+        return value
 
     @field_validator("json_schema", mode="before")
     @classmethod
