@@ -21,7 +21,14 @@ from core.backends.errors import (
 )
 from core.backends.ollama import OllamaBackend
 from core.backends.registry import open_ollama
-from core.backends.types import ChatMessage, ChatRequest, SamplingOptions, TextDelta, ThinkingDelta, ToolSpec
+from core.backends.types import (
+    ChatMessage,
+    ChatRequest,
+    SamplingOptions,
+    TextDelta,
+    ThinkingDelta,
+    ToolSpec,
+)
 from core.config.settings import Settings
 from tests.fakes.ollama_server import FakeModel, FakeOllama
 from tests.fakes.script import FakeToolCall, HttpError, MidStreamError, Reply
