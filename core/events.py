@@ -136,7 +136,7 @@ class TurnFinished(_Event):
     type: Literal["turn_finished"] = "turn_finished"
     ok: bool
     # "committed", "applied" (--no-commit), "answered" (ask mode), "edits_failed",
-    # "gates_failed", "refused", "cancelled", "model_error", "timeout"
+    # "gates_failed", "refused", "model_error", "server_unreachable", "timeout"
     outcome: str
     files_changed: list[str] = Field(default_factory=list)
     commit: str | None = None

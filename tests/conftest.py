@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.fakes.fixtures"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.git_env"]
 
 # Variables a developer's shell may carry that would leak into tests.
 _LEAKY_ENV = (

@@ -1,0 +1,252 @@
+"""The engine facade the front ends drive: one repository, one session, its models.
+
+Batch mode, the TUI and the MCP server all hold an Engine; it owns the loaded
+settings, the state store, the git repository, the personas, the backends (one per
+endpoint, kept open across turns) and the long-lived helpers (the repo map, the
+browser gate), and runs turns over them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from core.approvals import Approver
+from core.attempts import Rung
+from core.backends.base import ModelBackend
+from core.backends.types import ChatMessage, ThinkSetting
+from core.config.loader import LoadedConfig, load_config
+from core.config.settings import Settings
+from core.events import AnswerText, FilesRequested, TurnEvent, TurnFinished
+from core.ladder import default_ladder
+from core.session import ChatSession
+from core.turn import TurnDeps, TurnOptions, run_turn
+from core.vcs import IngleRepo, UndoResult, open_repo
+from memory.store import Store
+from personas.languages import choose_default_persona, repository_files
+from personas.registry import PersonaRegistry, load_registry
+from personas.resolved import ResolvedPersona
+
+GateSelection = str | Sequence[str]  # "auto", "off", or gate names
+
+
+class EngineError(Exception):
+    """A request the engine cannot carry out; the message says what to do."""
+
+
+class Engine:
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        store: Store,
+        root: Path,
+        repo: IngleRepo | None,
+        registry: PersonaRegistry,
+        session: ChatSession,
+    ) -> None:
+        self.loaded = loaded
+        self.store = store
+        self.root = root
+        self.repo = repo
+        self.registry = registry
+        self.session = session
+        self._backends: dict[str, ModelBackend] = {}
+        self._services: dict[str, Any] = {}  # repo map, browser gate: built on first use
+
+    # -- opening ----------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        repo: Path | None,
+        flags: Mapping[str, Any] | None = None,
+        *,
+        persona: str | None = None,
+    ) -> Engine:
+        """Load config, state, git and personas for `repo` (default: the current directory).
+
+        Raises ConfigError (bad config) or EngineError (unknown persona)."""
+        root = (repo or Path.cwd()).resolve()
+        git_repo = open_repo(root)
+        if git_repo is not None:
+            root = git_repo.root
+        loaded = load_config(repo=root, flags=flags)
+        store = Store(loaded.dirs.database)
+        registry = load_registry(loaded.dirs.user_personas)
+        choice = choose_default_persona(
+            repository_files(root), registry.names(), configured=loaded.settings.persona,
+            session=persona,
+        )
+        if persona and choice.name != persona:
+            raise EngineError(
+                f"no persona named '{persona}'; known: {', '.join(registry.names())} "
+                "(`ingle persona list` shows them)"
+            )
+        session = ChatSession(persona=choice.name)
+        return cls(loaded, store, root, git_repo, registry, session)
+
+    # -- what the front ends read -----------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self.loaded.settings
+
+    @property
+    def repo_root(self) -> Path:
+        return self.root
+
+    @property
+    def branch(self) -> str | None:
+        return self.repo.branch if self.repo is not None else None
+
+    @property
+    def persona(self) -> ResolvedPersona:
+        return self.registry.get(self.session.persona)
+
+    def personas(self) -> list[ResolvedPersona]:
+        return [self.registry.get(name) for name in self.registry.names()]
+
+    def repo_files(self) -> list[str]:
+        return repository_files(self.root)
+
+    def rungs(self) -> list[Rung]:
+        return default_ladder(self.settings, self.persona, self.session.model, self.session.think)
+
+    # -- the session ------------------------------------------------------------------
+
+    def add_files(self, paths: Sequence[str]) -> list[str]:
+        """Add repository files to the chat; returns those added. A path outside the
+        repository or not a file raises EngineError naming it."""
+        added = []
+        for raw in paths:
+            rel = self._repo_relative(raw)
+            if not (self.root / rel).is_file():
+                raise EngineError(f"{raw}: no such file in {self.root}")
+            if rel not in self.session.chat_files:
+                self.session.chat_files.append(rel)
+                added.append(rel)
+        return added
+
+    def drop_files(self, paths: Sequence[str]) -> list[str]:
+        dropped = []
+        for raw in paths:
+            rel = self._repo_relative(raw)
+            if rel in self.session.chat_files:
+                self.session.chat_files.remove(rel)
+                dropped.append(rel)
+        return dropped
+
+    def set_persona(self, name: str) -> ResolvedPersona:
+        persona = self.registry.get(name)  # UnknownPersona names the known ones
+        self.session.persona = name
+        return persona
+
+    def set_model(self, model: str | None) -> None:
+        self.session.model = model or None
+
+    def set_think(self, think: ThinkSetting | None) -> None:
+        self.session.think = think
+
+    def clear(self) -> None:
+        self.session.history.clear()
+
+    def _repo_relative(self, raw: str) -> str:
+        path = Path(raw).expanduser()
+        absolute = path if path.is_absolute() else self.root / path
+        try:
+            return absolute.resolve().relative_to(self.root).as_posix()
+        except ValueError as exc:
+            raise EngineError(f"{raw} is outside the repository {self.root}") from exc
+
+    # -- turns ------------------------------------------------------------------------
+
+    def backend_for(self, rung: Rung) -> ModelBackend:
+        from core.backends.registry import open_backend, open_claude
+
+        name = rung.endpoint or "local"
+        if name not in self._backends:
+            if name == "claude":
+                self._backends[name] = open_claude(self.settings)
+            else:
+                if name not in self.settings.endpoints:
+                    raise EngineError(
+                        f"no endpoint named '{name}'; configured: {', '.join(self.settings.endpoints)}"
+                    )
+                self._backends[name] = open_backend(self.settings, name)
+        return self._backends[name]
+
+    async def run_turn(
+        self,
+        instruction: str,
+        approver: Approver,
+        *,
+        mode: str | None = None,
+        commit: bool = True,
+        gates: GateSelection = "auto",
+        run_suggested_shell: bool = True,
+    ) -> AsyncIterator[TurnEvent]:
+        """Run one turn over the session; the session's files and history follow it."""
+        from core.gating import gate_check_for
+        from core.repo_map_service import repo_mapper_for
+
+        deps = TurnDeps(
+            settings=self.settings,
+            store=self.store,
+            root=self.root,
+            repo=self.repo,
+            persona=self.persona,
+            backend_for=self.backend_for,
+            approver=approver,
+            rungs=self.rungs(),
+            gates=gate_check_for(self, gates),
+            repo_map=repo_mapper_for(self),
+        )
+        options = TurnOptions(
+            mode="ask" if (mode or self.session.mode) == "ask" else "code",
+            commit=commit,
+            run_suggested_shell=run_suggested_shell,
+        )
+        answer: list[str] = []
+        async for event in run_turn(
+            deps, instruction, list(self.session.chat_files), list(self.session.history), options
+        ):
+            if isinstance(event, AnswerText):
+                answer.append(event.text)
+            elif isinstance(event, FilesRequested) and event.added:
+                self.add_files([p for p in event.paths if (self.root / p).is_file()])
+            elif isinstance(event, TurnFinished):
+                self.session.history += [
+                    ChatMessage(role="user", content=instruction),
+                    ChatMessage(role="assistant", content="".join(answer) or event.error),
+                ]
+            yield event
+
+    def service(self, name: str) -> Any:
+        return self._services.get(name)
+
+    def set_service(self, name: str, value: Any) -> None:
+        self._services[name] = value
+
+    # -- git ---------------------------------------------------------------------------
+
+    def undo(self) -> UndoResult:
+        if self.repo is None:
+            return UndoResult.refused(f"{self.root} is not a git repository")
+        return self.repo.undo_last()
+
+    def last_diff(self) -> str:
+        return self.repo.last_ingle_diff() if self.repo is not None else ""
+
+    async def aclose(self) -> None:
+        for backend in self._backends.values():
+            await backend.aclose()
+        self._backends.clear()
+        for service in self._services.values():
+            closer = getattr(service, "aclose", None)
+            if closer is not None:
+                await closer()
+        self._services.clear()
+        if self.repo is not None:
+            self.repo.close()
+        self.store.close()

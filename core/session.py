@@ -1,0 +1,19 @@
+"""The state of one conversation with a repository: files in the chat, history, choices."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from core.backends.types import ChatMessage, ThinkSetting
+
+
+class ChatSession(BaseModel):
+    chat_files: list[str] = Field(default_factory=list)
+    history: list[ChatMessage] = Field(default_factory=list)
+    persona: str
+    model: str | None = None  # overrides the persona's model for the first rung
+    think: ThinkSetting | None = None  # overrides the persona's first-attempt policy
+    mode: Literal["code", "ask"] = "code"
+    auto_approve_edits: bool = False

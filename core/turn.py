@@ -1,0 +1,456 @@
+"""One agent turn: prompt, stream, parse, apply in memory, gate, then write and commit.
+
+Nothing touches the user's files until every check has passed and the person (or
+batch flags) approved: edits are applied to an in-memory candidate, gates see the
+candidate through a temporary view, repairs apply on top of the candidate, and
+only the final candidate is written atomically and committed. Cancelling the task
+that iterates `run_turn` at any `await` therefore leaves the repository untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from core.approvals import ApprovalRequest, Approver
+from core.attempts import AttemptBudget, Rung
+from core.backends.base import ModelBackend
+from core.backends.errors import BackendError, ModelNotFound, ServerUnreachable
+from core.backends.recorded import recorded_stream
+from core.backends.types import (
+    ChatMessage,
+    ChatRequest,
+    SamplingOptions,
+    TextDelta,
+    ThinkingDelta,
+    Usage,
+)
+from core.config.settings import Settings
+from core.diffs import unified_diff
+from core.edits.apply import plan_edits
+from core.edits.models import EditPlan, ParsedReply
+from core.edits.parse import parse_reply
+from core.edits.writing import write_atomically
+from core.events import (
+    AnswerText,
+    AttemptStarted,
+    Committed,
+    ContextPrepared,
+    EditApplied,
+    EditRefused,
+    FilesRequested,
+    GateRan,
+    ModelFinished,
+    Notice,
+    RepairRequested,
+    ShellRan,
+    ShellSuggested,
+    ThinkingText,
+    TurnEvent,
+    TurnFinished,
+    TurnStarted,
+    UserChangesSaved,
+)
+from core.prompt_builder import PromptParts, build_prompt, read_instruction_files
+from core import repair_messages
+from core.shell import run_shell_command
+from core.edits.paths import normalise
+from core.vcs import GitOperationError, IngleRepo, fallback_commit_message
+from memory.store import Store
+from personas.resolved import ResolvedPersona
+from validators.results import GateResult, GateStatus
+
+TurnMode = Literal["code", "ask"]
+# changed files (repo-relative -> candidate text) -> the result of each applicable gate
+GateCheck = Callable[[dict[str, str]], AsyncIterator[GateResult]]
+# (chat files, instruction, token budget) -> repo map text
+RepoMapper = Callable[[set[str], str], Awaitable[str]]
+CommitMessager = Callable[[str, list[str], str], Awaitable[str]]
+
+
+@dataclass
+class TurnDeps:
+    """What a turn needs from the engine; tests build it with real parts and fakes."""
+
+    settings: Settings
+    store: Store
+    root: Path
+    repo: IngleRepo | None
+    persona: ResolvedPersona
+    backend_for: Callable[[Rung], ModelBackend]
+    approver: Approver
+    rungs: list[Rung]
+    gates: GateCheck | None = None
+    repo_map: RepoMapper | None = None
+    commit_message: CommitMessager | None = None
+    required_gates: tuple[str, ...] = ()
+
+
+@dataclass
+class TurnOptions:
+    mode: TurnMode = "code"
+    commit: bool = True
+    allow_new_files: bool = True
+    run_suggested_shell: bool = True  # still subject to approval
+
+
+@dataclass
+class _Totals:
+    prompt: int = 0
+    output: int = 0
+    thinking: int = 0
+    cost: float = 0.0
+
+    def add(self, usage: Usage) -> None:
+        self.prompt += usage.prompt_tokens
+        self.output += usage.output_tokens
+        self.thinking += usage.thinking_tokens
+        self.cost += usage.cost_usd or 0.0
+
+
+@dataclass
+class _TurnState:
+    chat_files: list[str]
+    originals: dict[str, str]  # file -> text on disk at the start (absent: new file)
+    candidate: dict[str, str]  # file -> text with every applied edit so far
+    created: set[str] = field(default_factory=set)
+    exchange: list[ChatMessage] = field(default_factory=list)  # this turn's replies + repairs
+    shell_commands: list[str] = field(default_factory=list)
+
+    def changed(self) -> dict[str, str]:
+        return {p: t for p, t in self.candidate.items() if self.originals.get(p) != t}
+
+
+def read_text_file(path: Path) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+async def run_turn(
+    deps: TurnDeps,
+    instruction: str,
+    chat_files: list[str],
+    history: list[ChatMessage],
+    options: TurnOptions | None = None,
+) -> AsyncIterator[TurnEvent]:
+    """Run one turn, yielding events. Files the model asked for and the person allowed
+    are announced in FilesRequested events (the caller adds them to its chat)."""
+    options = options or TurnOptions()
+    turn_id = uuid.uuid4().hex[:12]
+    started = time.monotonic()
+    totals = _Totals()
+
+    def finish(ok: bool, outcome: str, **extra: object) -> TurnFinished:
+        return TurnFinished(
+            turn_id=turn_id, ok=ok, outcome=outcome, prompt_tokens=totals.prompt,
+            output_tokens=totals.output, thinking_tokens=totals.thinking,
+            cost_usd=round(totals.cost, 6), duration_s=round(time.monotonic() - started, 3),
+            **extra,  # type: ignore[arg-type]
+        )
+
+    state = _TurnState(chat_files=[], originals={}, candidate={})
+    for notice in _load_files(deps.root, state, chat_files):
+        yield Notice(turn_id=turn_id, level="warning", message=notice)
+    yield TurnStarted(
+        turn_id=turn_id, instruction=instruction, persona=deps.persona.name,
+        mode=options.mode, files=list(state.chat_files),
+    )
+    budget = AttemptBudget(deps.settings.budget, len(deps.rungs))
+    instructions = read_instruction_files(deps.root, deps.settings.instruction_files)
+    reason = "first attempt"
+    while True:
+        rung = deps.rungs[budget.rung]
+        attempt = budget.start_attempt()
+        yield AttemptStarted(
+            turn_id=turn_id, attempt=attempt, rung=budget.rung + 1, endpoint=rung.endpoint or "",
+            model=rung.model, think=rung.think_label(), reason=reason,
+        )
+        repo_map = ""
+        if deps.repo_map is not None and options.mode == "code":
+            repo_map = await deps.repo_map(set(state.chat_files), instruction)
+        built = _prompt(deps, state, instruction, history, instructions, repo_map)
+        yield ContextPrepared(
+            turn_id=turn_id, num_ctx=deps.settings.num_ctx_for(rung.model), sections=built.sections
+        )
+
+        reply_parts: list[str] = []
+        failure = ""
+        request = ChatRequest(
+            model=rung.model, messages=built.messages,
+            options=_sampling(deps.persona), think=rung.think,
+        )
+        try:
+            async with asyncio.timeout(budget.remaining_s()):
+                async for event in recorded_stream(
+                    deps.backend_for(rung), request, deps.store, persona=deps.persona.name,
+                    task_kind=options.mode, rung=budget.rung + 1, repo=str(deps.root),
+                ):
+                    if isinstance(event, TextDelta):
+                        reply_parts.append(event.text)
+                        yield AnswerText(turn_id=turn_id, text=event.text)
+                    elif isinstance(event, ThinkingDelta):
+                        yield ThinkingText(turn_id=turn_id, text=event.text)
+                    elif isinstance(event, Usage):
+                        totals.add(event)
+                        yield ModelFinished(turn_id=turn_id, usage=event)
+        except TimeoutError:
+            failure = repair_messages.timed_out(deps.settings.budget.turn_timeout_s)
+            reason = "timed out"
+        except ServerUnreachable as exc:
+            yield finish(False, "server_unreachable", error=str(exc))
+            return
+        except BackendError as exc:
+            if exc.partial_text and not reply_parts:
+                reply_parts.append(exc.partial_text)
+            yield Notice(turn_id=turn_id, level="error", message=str(exc))
+            failure = f"The previous attempt failed: {exc.message}"
+            reason = "model missing" if isinstance(exc, ModelNotFound) else "model error"
+        reply = "".join(reply_parts)
+
+        if not failure and options.mode == "ask":
+            yield finish(True, "answered")
+            return
+        plan: EditPlan | None = None
+        if not failure:
+            parsed = parse_reply(reply)
+            state.shell_commands = list(parsed.shell_commands)
+            wanted = _files_wanted(deps.root, state, parsed)
+            if wanted:
+                allowed = await deps.approver.approve(
+                    ApprovalRequest(
+                        kind="add_files", summary=f"add {len(wanted)} file(s) the model asked for",
+                        detail="\n".join(wanted),
+                    )
+                )
+                yield FilesRequested(turn_id=turn_id, paths=wanted, added=allowed)
+                if allowed:
+                    for notice in _load_files(deps.root, state, wanted):
+                        yield Notice(turn_id=turn_id, level="warning", message=notice)
+                    if not parsed.edits:
+                        failure, reason = repair_messages.files_added(wanted), "files added"
+            if not failure and not parsed.edits:
+                async for event in _offer_shell(deps, state, turn_id, options):
+                    yield event
+                yield finish(True, "answered")
+                return
+        if not failure:
+            plan = plan_edits(
+                parsed.edits, dict(state.candidate), deps.root,
+                allow_new_files=options.allow_new_files, chat_files=set(state.chat_files),
+            )
+            for event in _outcome_events(turn_id, plan, state):
+                yield event
+            if not plan.ok:
+                failure, reason = repair_messages.edits_failed(plan.failure_message), "edits did not apply"
+        if not failure and plan is not None:
+            state.candidate.update(plan.new_contents)
+            state.created |= plan.created
+            for rel in plan.new_contents:
+                if rel not in state.chat_files:
+                    state.chat_files.append(rel)
+            if deps.gates is not None and state.changed():
+                blocking: list[GateResult] = []
+                async for result in deps.gates(state.changed()):
+                    yield _gate_event(turn_id, result)
+                    if result.status == GateStatus.FAILED or (
+                        result.status == GateStatus.COULD_NOT_RUN and result.gate in deps.required_gates
+                    ):
+                        blocking.append(result)
+                if blocking:
+                    failure = repair_messages.gates_failed(blocking, sorted(state.changed()))
+                    reason = "gate " + ", ".join(r.gate for r in blocking) + " failed"
+        if not failure:
+            async for event in _land(deps, state, instruction, turn_id, options, finish):
+                yield event
+            return
+
+        step = budget.after_failure()
+        if step == "stop":
+            outcome = "timeout" if budget.expired() else (
+                "gates_failed" if reason.startswith("gate") else "edits_failed"
+            )
+            yield finish(False, outcome, error=failure)
+            return
+        if step == "climb":
+            reason = f"{reason}; climbing to rung {budget.rung + 1}"
+        state.exchange += [
+            ChatMessage(role="assistant", content=reply or "(no reply)"),
+            ChatMessage(role="user", content=failure),
+        ]
+        yield RepairRequested(turn_id=turn_id, reason=reason, message=failure)
+
+
+def _load_files(root: Path, state: _TurnState, paths: list[str]) -> list[str]:
+    """Read files into the turn; returns notices for any that cannot be used."""
+    notices = []
+    for rel in paths:
+        if rel in state.chat_files:
+            continue
+        path = root / rel
+        text = read_text_file(path)
+        if text is None and path.exists():
+            notices.append(f"{rel} is not UTF-8 text; left out of the chat")
+            continue
+        state.chat_files.append(rel)
+        if text is not None:
+            state.originals[rel] = state.candidate[rel] = text
+    return notices
+
+
+def _files_wanted(root: Path, state: _TurnState, parsed: ParsedReply) -> list[str]:
+    """Existing repository files the reply edits or names that are not in the chat."""
+    wanted: list[str] = []
+    names = [e.path for e in parsed.edits] or parsed.mentioned_paths
+    for raw in names:
+        rel = normalise(raw).path
+        if rel is None or rel in state.chat_files or rel in wanted:
+            continue
+        path = root / rel
+        try:
+            inside = path.resolve().is_relative_to(root.resolve())
+        except OSError:
+            inside = False
+        if inside and path.is_file() and ".git" not in Path(rel).parts:
+            wanted.append(rel)
+    return wanted
+
+
+def _prompt(deps, state, instruction, history, instructions, repo_map):  # noqa: ANN001, ANN202
+    history_now = list(history)
+    user_text = instruction
+    if state.exchange:  # a repair: the instruction and the replies so far, then the repair
+        history_now += [ChatMessage(role="user", content=instruction), *state.exchange[:-1]]
+        user_text = state.exchange[-1].content
+    return build_prompt(
+        PromptParts(
+            system_prompt=deps.persona.system_prompt(),
+            examples=deps.persona.example_pairs(),
+            instructions=dict(instructions),
+            repo_map=repo_map,
+            files={p: state.candidate[p] for p in state.chat_files if p in state.candidate},
+            history=history_now,
+            instruction=user_text,
+        )
+    )
+
+
+def _outcome_events(turn_id: str, plan: EditPlan, state: _TurnState) -> list[TurnEvent]:
+    events: list[TurnEvent] = []
+    for outcome in plan.outcomes:
+        if outcome.applied and outcome.file:
+            before = state.candidate.get(outcome.file, "")
+            after = plan.new_contents.get(outcome.file, before)
+            events.append(
+                EditApplied(
+                    turn_id=turn_id, path=outcome.file, step=outcome.step or "exact",
+                    diff=unified_diff(outcome.file, before, after),
+                )
+            )
+        elif not outcome.applied:
+            events.append(EditRefused(turn_id=turn_id, path=outcome.path, reason=outcome.reason))
+    return events
+
+
+def _gate_event(turn_id: str, result: GateResult) -> GateRan:
+    if result.status == GateStatus.FAILED:
+        summary = f"{len(result.errors)} error(s)"
+    elif result.status == GateStatus.COULD_NOT_RUN:
+        summary = f"could not run: {result.detail} {result.install_hint}".strip()
+    else:
+        summary = result.detail or result.status.value
+    return GateRan(
+        turn_id=turn_id, gate=result.gate, status=result.status.value, summary=summary,
+        diagnostics=[d.model_dump(mode="json") for d in result.diagnostics],
+        duration_s=result.duration_s,
+    )
+
+
+async def _land(deps, state, instruction, turn_id, options, finish):  # noqa: ANN001, ANN202
+    """Approve, protect the user's work, write atomically, commit, then offer commands."""
+    changed = state.changed()
+    paths = sorted(changed)
+    if not changed:
+        yield Notice(turn_id=turn_id, message="the edits left every file as it was")
+        yield finish(True, "answered")
+        return
+    diff = "\n".join(unified_diff(p, state.originals.get(p, ""), changed[p]) for p in paths)
+    if not await deps.approver.approve(
+        ApprovalRequest(kind="apply_edits", summary=f"apply edits to {len(paths)} file(s)", detail=diff)
+    ):
+        yield finish(False, "refused", error="the edits were not approved; nothing was written")
+        return
+    # The user may have saved a file while the model was answering: never overwrite that.
+    for rel in paths:
+        if read_text_file(deps.root / rel) != state.originals.get(rel):
+            yield finish(
+                False, "refused",
+                error=f"{rel} changed on disk during the turn; nothing was written. Ask again.",
+            )
+            return
+    commit = options.commit and deps.repo is not None
+    message = ""
+    if commit:
+        try:
+            ignored = deps.repo.ignored_files(paths)
+            if ignored:
+                raise GitOperationError(
+                    f"git ignores {', '.join(sorted(ignored))}, so the edit could not be committed "
+                    "or undone", "un-ignore the file or use --no-commit",
+                )
+            saved = deps.repo.protect_user_changes(paths, deps.settings.git.dirty_files)
+        except GitOperationError as exc:
+            yield finish(False, "refused", error=str(exc))
+            return
+        if saved is not None:
+            yield UserChangesSaved(turn_id=turn_id, commit=saved.sha, files=saved.files)
+        message = await _commit_message(deps, instruction, paths, diff)
+    write_atomically(deps.root, changed)
+    commit_sha = None
+    if commit:
+        try:
+            info = deps.repo.commit_ingle_change(paths, message, state.created, turn_id)
+        except GitOperationError as exc:
+            yield Notice(turn_id=turn_id, level="error", message=f"written but not committed: {exc}")
+        else:
+            commit_sha = info.sha
+            yield Committed(turn_id=turn_id, commit=info.sha, message=message, files=info.files)
+    async for event in _offer_shell(deps, state, turn_id, options):
+        yield event
+    yield finish(True, "committed" if commit_sha else "applied", files_changed=paths, commit=commit_sha)
+
+
+def _sampling(persona: ResolvedPersona) -> SamplingOptions:
+    sampling = persona.sampling()
+    return SamplingOptions(temperature=sampling.temperature, top_p=sampling.top_p, stop=sampling.stop)
+
+
+async def _commit_message(deps: TurnDeps, instruction: str, paths: list[str], diff: str) -> str:
+    if deps.commit_message is not None:
+        try:
+            message = await deps.commit_message(instruction, paths, diff)
+        except (BackendError, TimeoutError, ValueError):
+            message = ""
+        if message.strip():
+            return message
+    return fallback_commit_message(instruction, paths)
+
+
+async def _offer_shell(deps, state, turn_id, options):  # noqa: ANN001, ANN202
+    if not state.shell_commands:
+        return
+    yield ShellSuggested(turn_id=turn_id, commands=list(state.shell_commands))
+    if not options.run_suggested_shell:
+        return
+    for command in state.shell_commands:
+        if await deps.approver.approve(
+            ApprovalRequest(kind="run_shell", summary=f"run `{command.splitlines()[0]}`", detail=command)
+        ):
+            result = await run_shell_command(command, deps.root)
+            yield ShellRan(turn_id=turn_id, command=command, exit_code=result.exit_code, output=result.output)
