@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from core.attempts import BudgetSettings
 from core.config.ollama_host import DEFAULT_OLLAMA_URL
+from validators.settings import GateSettings
 
 SENSITIVE: dict[str, Any] = {"sensitive": True}
 
@@ -119,6 +120,7 @@ class Settings(_Section):
     claude: ClaudeSettings = Field(default_factory=ClaudeSettings)
     git: GitSettings = Field(default_factory=GitSettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    gates: GateSettings = Field(default_factory=GateSettings)
 
     def num_ctx_for(self, model: str) -> int:
         """The one num_ctx every request for `model` uses (before capping at the
