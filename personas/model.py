@@ -105,7 +105,9 @@ class Persona(_Strict):
     top_p: float = Field(0.9, gt=0.0, le=1.0)
     stop: list[str] = Field(default_factory=list)
     think: ThinkPolicy = Field(default_factory=ThinkPolicy)
-    min_context: int = Field(4096, ge=512, le=1_048_576, description="the smallest num_ctx it needs")
+    min_context: int = Field(
+        4096, ge=512, le=1_048_576, description="the smallest num_ctx it needs"
+    )
     examples: list[str] = Field(default_factory=list, description="'kind/name' in the library")
     json_schema: dict[str, Any] | None = None
     role: str = Field(min_length=1)
@@ -149,7 +151,9 @@ class Persona(_Strict):
             if not match:
                 raise ValueError(f"'{ref}' is not an example reference; write 'kind/name'")
             if match["kind"] not in TASK_KINDS:
-                raise ValueError(f"'{ref}': '{match['kind']}' is not a task kind ({', '.join(TASK_KINDS)})")
+                raise ValueError(
+                    f"'{ref}': '{match['kind']}' is not a task kind ({', '.join(TASK_KINDS)})"
+                )
         return value
 
     @field_validator("role", "constraints", "format")
@@ -180,7 +184,9 @@ class Persona(_Strict):
     def _schema_is_valid(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value is None:
             return None
-        checker = jsonschema.validators.validator_for(value, default=jsonschema.Draft202012Validator)
+        checker = jsonschema.validators.validator_for(
+            value, default=jsonschema.Draft202012Validator
+        )
         try:
             checker.check_schema(value)
         except jsonschema.SchemaError as exc:

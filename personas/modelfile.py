@@ -26,8 +26,11 @@ def export_modelfile(resolved: ResolvedPersona, num_ctx: int) -> str:
     lines = [
         f"# {_one_line(persona.name)} v{persona.version}: {_one_line(persona.description)}",
         f"# Exported by `ingle persona export`; create it with: ollama create {persona.name} -f <this file>",
-        f"# Thinking is a per-request setting, not a Modelfile one: this persona sends "
-        f"think={_think_text(persona.think.setting())} (retry: {_think_text(persona.think.setting(retry=True))}).",
+        (
+            "# Thinking is a per-request setting, not a Modelfile one: this persona sends "
+            f"think={_think_text(persona.think.setting())} "
+            f"(retry: {_think_text(persona.think.setting(retry=True))})."
+        ),
     ]
     if persona.json_schema is not None:
         lines.append(
@@ -45,7 +48,9 @@ def export_modelfile(resolved: ResolvedPersona, num_ctx: int) -> str:
     for index, message in enumerate(body.messages):
         example = resolved.examples[index // 2]
         where = f"example '{example.ref}' ({message.role} side, {example.path})"
-        lines.append(f"MESSAGE {message.role} {modelfile_value(message.content, where, block=True)}")
+        lines.append(
+            f"MESSAGE {message.role} {modelfile_value(message.content, where, block=True)}"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -37,18 +37,46 @@ class _State(Enum):
 
 
 _COMMANDS = frozenset(
-    {"from", "license", "template", "system", "adapter", "draft", "renderer", "parser",
-     "parameter", "message", "requires"}
+    {
+        "from",
+        "license",
+        "template",
+        "system",
+        "adapter",
+        "draft",
+        "renderer",
+        "parser",
+        "parameter",
+        "message",
+        "requires",
+    }
 )
 _ROLES = frozenset({"system", "user", "assistant"})
 _UNEXPECTED_EOF = "unexpected EOF"
 _INT_PARAMETERS = frozenset(
-    {"num_ctx", "num_predict", "num_keep", "seed", "top_k", "repeat_last_n", "num_batch",
-     "num_gpu", "main_gpu", "num_thread"}
+    {
+        "num_ctx",
+        "num_predict",
+        "num_keep",
+        "seed",
+        "top_k",
+        "repeat_last_n",
+        "num_batch",
+        "num_gpu",
+        "main_gpu",
+        "num_thread",
+    }
 )
 _FLOAT_PARAMETERS = frozenset(
-    {"temperature", "top_p", "min_p", "typical_p", "repeat_penalty", "presence_penalty",
-     "frequency_penalty"}
+    {
+        "temperature",
+        "top_p",
+        "min_p",
+        "typical_p",
+        "repeat_penalty",
+        "presence_penalty",
+        "frequency_penalty",
+    }
 )
 _LIST_PARAMETERS = frozenset({"stop"})
 _BOOL_PARAMETERS = frozenset({"use_mmap"})

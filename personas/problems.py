@@ -37,9 +37,13 @@ def read_toml_file(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise FileRejected([FileProblem(path=path, message=f"not UTF-8 text ({exc.reason})")]) from exc
+        raise FileRejected(
+            [FileProblem(path=path, message=f"not UTF-8 text ({exc.reason})")]
+        ) from exc
     except OSError as exc:
-        raise FileRejected([FileProblem(path=path, message=f"cannot read: {exc.strerror}")]) from exc
+        raise FileRejected(
+            [FileProblem(path=path, message=f"cannot read: {exc.strerror}")]
+        ) from exc
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -47,7 +51,9 @@ def read_toml_file(path: Path) -> dict[str, Any]:
         raise FileRejected([FileProblem(path=path, message=f"not valid TOML: {exc}")]) from exc
 
 
-def validation_problems(path: Path, error: ValidationError, model: type[BaseModel]) -> list[FileProblem]:
+def validation_problems(
+    path: Path, error: ValidationError, model: type[BaseModel]
+) -> list[FileProblem]:
     """One problem per pydantic error, with the field's dotted path and a fix where we know one."""
     problems: list[FileProblem] = []
     for item in error.errors(include_url=False):

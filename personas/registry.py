@@ -83,7 +83,9 @@ def load_registry(
     return registry
 
 
-def resolve_persona_file(path: Path, source: PersonaSource, library: ExampleLibrary) -> ResolvedPersona:
+def resolve_persona_file(
+    path: Path, source: PersonaSource, library: ExampleLibrary
+) -> ResolvedPersona:
     persona = load_persona_file(path)
     examples = resolve_examples(persona, path, library)
     return ResolvedPersona(persona=persona, examples=examples, source=source, path=path)

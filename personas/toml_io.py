@@ -56,7 +56,7 @@ def load_persona_file(path: Path) -> Persona:
                     path=path,
                     field="name",
                     message=f"'{persona.name}' does not match the file name; rename the file to "
-                    f"{persona.name}.toml or set name = \"{path.stem}\"",
+                    f'{persona.name}.toml or set name = "{path.stem}"',
                 )
             ]
         )

@@ -62,11 +62,15 @@ def test_list_marks_user_overrides_and_config_default(
     write(dirs.config_file, 'persona = "my-writer"\n')
     status, out, _ = run(capsys, "list")
     assert status == 0
-    assert "user (overrides built-in)" in next(l for l in out.splitlines() if l.startswith("my-coder "))
+    assert "user (overrides built-in)" in next(
+        l for l in out.splitlines() if l.startswith("my-coder ")
+    )
     assert "default here: my-writer (set by `persona` in config)" in out
 
 
-def test_show_prints_settings_and_the_rendered_prompt(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_prints_settings_and_the_rendered_prompt(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     status, out, _ = run(capsys, "show", "my-architect")
     assert status == 0
     assert "qwen3:14b (num_ctx 4096; needs at least 4096)" in out
@@ -76,7 +80,9 @@ def test_show_prints_settings_and_the_rendered_prompt(repo: Path, capsys: pytest
     assert prompt.index("ROLE:") < prompt.index("CONSTRAINTS:") < prompt.index("FORMAT:")
 
 
-def test_show_json_carries_schema_prompt_and_examples(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_json_carries_schema_prompt_and_examples(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     status, out, _ = run(capsys, "show", "my-reviewer", "--json")
     data = json.loads(out)
     assert status == 0
@@ -103,7 +109,9 @@ def test_new_copies_to_the_user_dir_and_refuses_to_overwrite(
     loaded = load_registry(dirs.user_personas).get("my-gopher")
     original = load_registry(None).get("my-coder")
     assert loaded.source == "user"
-    assert loaded.persona.model_dump(exclude={"name"}) == original.persona.model_dump(exclude={"name"})
+    assert loaded.persona.model_dump(exclude={"name"}) == original.persona.model_dump(
+        exclude={"name"}
+    )
     status, _, err = run(capsys, "new", "my-gopher", "--from", "my-writer")
     assert status == 1 and "already exists" in err
     assert run(capsys, "new", "my-gopher", "--from", "my-writer", "--force")[0] == 0
@@ -124,11 +132,18 @@ def test_check_passes_on_the_builtins(repo: Path, capsys: pytest.CaptureFixture[
 def test_check_lists_every_problem_and_fails(
     repo: Path, dirs: IngleDirs, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    broken = write(dirs.user_personas / "my-broken.toml", 'name = "my-broken"\ntemperature = "hot"\n')
-    write(dirs.user_personas / "my-pinned.toml",
-          (Path(load_registry(None).get("my-writer").path).read_text()
-           .replace('name = "my-writer"', 'name = "my-pinned"')
-           .replace('base_model = "qwen3:8b"', 'base_model = "qwen3:8b@gpu9"')))
+    broken = write(
+        dirs.user_personas / "my-broken.toml", 'name = "my-broken"\ntemperature = "hot"\n'
+    )
+    write(
+        dirs.user_personas / "my-pinned.toml",
+        (
+            Path(load_registry(None).get("my-writer").path)
+            .read_text()
+            .replace('name = "my-writer"', 'name = "my-pinned"')
+            .replace('base_model = "qwen3:8b"', 'base_model = "qwen3:8b@gpu9"')
+        ),
+    )
     write(dirs.config_file, 'persona = "my-gone"\n[models."qwen3:14b"]\nnum_ctx = 2048\n')
     status, out, _ = run(capsys, "check")
     assert status == 1
@@ -143,11 +158,15 @@ def test_check_lists_every_problem_and_fails(
 def test_check_warns_when_export_would_refuse(
     repo: Path, dirs: IngleDirs, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write(dirs.user_personas / "examples/code/docstring.toml",
-          "input = 'write f'\noutput = '''\ndef f():\n    \"\"\"One.\"\"\"\n    return 1\n'''\n")
-    write(dirs.user_personas / "my-py.toml",
-          'name = "my-py"\ndescription = "d"\nbase_model = "qwen3:8b"\ntask_kinds = ["code"]\n'
-          'examples = ["code/docstring"]\nrole = "r"\n')
+    write(
+        dirs.user_personas / "examples/code/docstring.toml",
+        "input = 'write f'\noutput = '''\ndef f():\n    \"\"\"One.\"\"\"\n    return 1\n'''\n",
+    )
+    write(
+        dirs.user_personas / "my-py.toml",
+        'name = "my-py"\ndescription = "d"\nbase_model = "qwen3:8b"\ntask_kinds = ["code"]\n'
+        'examples = ["code/docstring"]\nrole = "r"\n',
+    )
     status, out, _ = run(capsys, "check")
     assert status == 0
     assert "warning: " in out and "`ingle persona export` will refuse it" in out and "line 2" in out
@@ -176,7 +195,9 @@ def test_export_to_a_file(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixt
     assert status == 0 and out == ""
     assert f"ollama create my-classifier -f {target}" in err
     assert parse_modelfile(target.read_text())[0].args == "qwen3:4b"
-    status, _, err = run(capsys, "export", "my-classifier", "-o", str(tmp_path / "no/such/Modelfile"))
+    status, _, err = run(
+        capsys, "export", "my-classifier", "-o", str(tmp_path / "no/such/Modelfile")
+    )
     assert status == 2 and "does not exist" in err
 
 
@@ -199,14 +220,20 @@ def test_register_sends_the_exact_create_body(
     assert len(sent) == 1
     messages = []
     for example in resolved.examples:
-        messages += [{"role": "user", "content": example.input},
-                     {"role": "assistant", "content": example.output}]
+        messages += [
+            {"role": "user", "content": example.input},
+            {"role": "assistant", "content": example.output},
+        ]
     assert sent[0].json == {
         "model": "my-reviewer",
         "from": "qwen3:8b",
         "system": resolved.system_prompt(),
-        "parameters": {"temperature": 0.1, "top_p": 0.9, "stop": ["<|im_start|>", "<|im_end|>"],
-                       "num_ctx": 16384},
+        "parameters": {
+            "temperature": 0.1,
+            "top_p": 0.9,
+            "stop": ["<|im_start|>", "<|im_end|>"],
+            "num_ctx": 16384,
+        },
         "messages": messages,
         "stream": True,
     }
@@ -237,7 +264,9 @@ def test_register_reports_an_unknown_base_model(
     assert "qwen3:4b" in err
 
 
-def test_register_reports_a_dead_server(repo: Path, dirs: IngleDirs, capsys: pytest.CaptureFixture[str]) -> None:
+def test_register_reports_a_dead_server(
+    repo: Path, dirs: IngleDirs, capsys: pytest.CaptureFixture[str]
+) -> None:
     with FakeOllama() as server:
         url = server.url
     write(dirs.config_file, f'[endpoints.local]\nurl = "{url}"\n')

@@ -70,7 +70,14 @@ def test_missing_specialist_falls_back_to_generalist() -> None:
 def test_repository_files_respect_gitignore(tmp_path: Path) -> None:
     repo = git.Repo.init(tmp_path)
     (tmp_path / ".gitignore").write_text("generated/\n*.log\n")
-    for name in ("main.go", "pkg/util.go", "generated/a.py", "generated/b.py", "generated/c.py", "x.log"):
+    for name in (
+        "main.go",
+        "pkg/util.go",
+        "generated/a.py",
+        "generated/b.py",
+        "generated/c.py",
+        "x.log",
+    ):
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("x\n")

@@ -94,9 +94,7 @@ def test_prompt_sections_are_stripped_of_surrounding_blank_lines() -> None:
 def test_rendering_order_is_role_constraints_format_under_headings() -> None:
     prompt = render_system_prompt(make())
     assert prompt == (
-        "ROLE:\nYou write code.\n\n"
-        "CONSTRAINTS:\n- Be correct.\n\n"
-        "FORMAT:\nSEARCH/REPLACE blocks."
+        "ROLE:\nYou write code.\n\nCONSTRAINTS:\n- Be correct.\n\nFORMAT:\nSEARCH/REPLACE blocks."
     )
 
 
@@ -105,10 +103,15 @@ def test_rendering_leaves_out_empty_sections() -> None:
 
 
 def test_chat_messages_put_examples_between_system_and_user() -> None:
-    example = Example(ref="code/one", kind="code", description="", input="Q1", output="A1",
-                      path="/x/one.toml")
-    resolved = ResolvedPersona(persona=make(examples=["code/one"]), examples=[example],
-                               source="builtin", path="/x/my-test.toml")
+    example = Example(
+        ref="code/one", kind="code", description="", input="Q1", output="A1", path="/x/one.toml"
+    )
+    resolved = ResolvedPersona(
+        persona=make(examples=["code/one"]),
+        examples=[example],
+        source="builtin",
+        path="/x/my-test.toml",
+    )
     messages = resolved.chat_messages("the task")
     assert [(m.role, m.content) for m in messages] == [
         ("system", render_system_prompt(resolved.persona)),
@@ -158,12 +161,18 @@ def test_model_reference_with_endpoint() -> None:
         ({"think": {"first": "maybe"}}, "think", "off"),
         ({"json_schema": "{not json"}, "json_schema", "not valid JSON"),
         ({"json_schema": {"type": "objekt"}}, "json_schema", "not a valid JSON schema"),
-        ({"json_schema": {"properties": {"a": {"minimum": "0"}}}}, "json_schema", "properties/a/minimum"),
+        (
+            {"json_schema": {"properties": {"a": {"minimum": "0"}}}},
+            "json_schema",
+            "properties/a/minimum",
+        ),
         ({"role": "   "}, "role", "needs a ROLE"),
         ({"min_context": 100}, "min_context", "greater than or equal to 512"),
     ],
 )
-def test_invalid_values_are_rejected_with_the_field(overrides: dict, field: str, fragment: str) -> None:
+def test_invalid_values_are_rejected_with_the_field(
+    overrides: dict, field: str, fragment: str
+) -> None:
     with pytest.raises(ValidationError) as caught:
         make(**overrides)
     errors = caught.value.errors()

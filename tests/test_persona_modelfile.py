@@ -34,26 +34,48 @@ def commands(text: str) -> list[tuple[str, str]]:
     [
         ('FROM "FOO  BAR  "', [("model", "FOO  BAR  ")]),
         ("FROM     FOOO BAR    ", [("model", "FOOO BAR")]),
-        ("PARAMETER what the \nFROM lemons make lemonade ",
-         [("what", "the"), ("model", "lemons make lemonade")]),
+        (
+            "PARAMETER what the \nFROM lemons make lemonade ",
+            [("what", "the"), ("model", "lemons make lemonade")],
+        ),
         ("# comment\nFROM foo\n\t", [("model", "foo")]),
-        ('FROM foo\nSYSTEM """\nThis is a\nmultiline system.\n"""\n\t\t\t',
-         [("model", "foo"), ("system", "\nThis is a\nmultiline system.\n")]),
-        ('FROM foo\nSYSTEM """This is a\nmultiline system."""',
-         [("model", "foo"), ("system", "This is a\nmultiline system.")]),
-        ('FROM foo\nSYSTEM """\nwith "quotes".\n"""\n', [("model", "foo"), ("system", '\nwith "quotes".\n')]),
+        (
+            'FROM foo\nSYSTEM """\nThis is a\nmultiline system.\n"""\n\t\t\t',
+            [("model", "foo"), ("system", "\nThis is a\nmultiline system.\n")],
+        ),
+        (
+            'FROM foo\nSYSTEM """This is a\nmultiline system."""',
+            [("model", "foo"), ("system", "This is a\nmultiline system.")],
+        ),
+        (
+            'FROM foo\nSYSTEM """\nwith "quotes".\n"""\n',
+            [("model", "foo"), ("system", '\nwith "quotes".\n')],
+        ),
         ('FROM foo\nSYSTEM """"""\n', [("model", "foo"), ("system", "")]),
         ('FROM foo\nSYSTEM ""\n', [("model", "foo"), ("system", "")]),
-        ("FROM foo\nSYSTEM \"'\"\n", [("model", "foo"), ("system", "'")]),
-        ('FROM foo\nSYSTEM """\'\'"\'""\'""\'"\'\'\'\'\'""\'""\'"""\n',
-         [("model", "foo"), ("system", '\'\'"\'""\'""\'"\'\'\'\'\'""\'""\'')]),
-        ('FROM foo\nMESSAGE system """\nYou are a multiline file parser.\n"""\n\t\t\t',
-         [("model", "foo"), ("message", "system: \nYou are a multiline file parser.\n")]),
-        ("FROM foo\nMESSAGE user Hey there!\nMESSAGE assistant Hello, I parse!",
-         [("model", "foo"), ("message", "user: Hey there!"), ("message", "assistant: Hello, I parse!")]),
+        ('FROM foo\nSYSTEM "\'"\n', [("model", "foo"), ("system", "'")]),
+        (
+            'FROM foo\nSYSTEM """\'\'"\'""\'""\'"\'\'\'\'\'""\'""\'"""\n',
+            [("model", "foo"), ("system", "''\"'\"\"'\"\"'\"'''''\"\"'\"\"'")],
+        ),
+        (
+            'FROM foo\nMESSAGE system """\nYou are a multiline file parser.\n"""\n\t\t\t',
+            [("model", "foo"), ("message", "system: \nYou are a multiline file parser.\n")],
+        ),
+        (
+            "FROM foo\nMESSAGE user Hey there!\nMESSAGE assistant Hello, I parse!",
+            [
+                ("model", "foo"),
+                ("message", "user: Hey there!"),
+                ("message", "assistant: Hello, I parse!"),
+            ],
+        ),
         ("FROM foo\nPARAMETER stop ### User: \n", [("model", "foo"), ("stop", "### User:")]),
         ('FROM foo\nPARAMETER stop "### User: "\n', [("model", "foo"), ("stop", "### User: ")]),
-        ('FROM foo\nPARAMETER stop """### User:\n"""\n', [("model", "foo"), ("stop", "### User:\n")]),
+        (
+            'FROM foo\nPARAMETER stop """### User:\n"""\n',
+            [("model", "foo"), ("stop", "### User:\n")],
+        ),
         ("FROM foo\nPARAMETER stop </s>\n", [("model", "foo"), ("stop", "</s>")]),
     ],
 )
@@ -81,7 +103,10 @@ def test_parser_port_errors_like_ollama(text: str, fragment: str) -> None:
 
 
 def test_parser_drops_unprintable_characters_but_keeps_tabs_and_newlines() -> None:
-    assert commands('FROM foo\nSYSTEM """a\tb\x07c\nd"""') == [("model", "foo"), ("system", "a\tbc\nd")]
+    assert commands('FROM foo\nSYSTEM """a\tb\x07c\nd"""') == [
+        ("model", "foo"),
+        ("system", "a\tbc\nd"),
+    ]
 
 
 def test_create_request_types_parameters_and_collects_stops() -> None:
@@ -92,13 +117,18 @@ def test_create_request_types_parameters_and_collects_stops() -> None:
     assert create_request(parsed) == {
         "from": "qwen3:8b",
         "parameters": {"temperature": 0.1, "num_ctx": 4096, "stop": ["a", "b"]},
-        "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yes: really"}],
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": "yes: really"},
+        ],
     }
 
 
 def test_create_request_rejects_a_mistyped_parameter() -> None:
     with pytest.raises(ModelfileSyntaxError, match="num_ctx"):
-        create_request([ModelfileCommand(name="model", args="m"), ModelfileCommand(name="num_ctx", args="4k")])
+        create_request(
+            [ModelfileCommand(name="model", args="m"), ModelfileCommand(name="num_ctx", args="4k")]
+        )
 
 
 # --- export of the real built-ins, read back field by field --------------------------------
@@ -133,14 +163,29 @@ def test_builtin_export_reads_back_field_by_field(name: str) -> None:
 # --- export of hostile content -----------------------------------------------------------------
 
 
-def resolved_with(input_text: str, output_text: str, system: str = "You help.", **extra) -> ResolvedPersona:  # noqa: ANN003
+def resolved_with(
+    input_text: str, output_text: str, system: str = "You help.", **extra: object
+) -> ResolvedPersona:
     persona = Persona(
-        name="my-test", description="test", base_model="qwen3:8b@gpu2", task_kinds=["code"],
-        role=system, examples=["code/tricky"], **extra,
+        name="my-test",
+        description="test",
+        base_model="qwen3:8b@gpu2",
+        task_kinds=["code"],
+        role=system,
+        examples=["code/tricky"],
+        **extra,
     )
-    example = Example(ref="code/tricky", kind="code", description="", input=input_text,
-                      output=output_text, path=Path("/lib/code/tricky.toml"))
-    return ResolvedPersona(persona=persona, examples=[example], source="user", path=Path("/u/my-test.toml"))
+    example = Example(
+        ref="code/tricky",
+        kind="code",
+        description="",
+        input=input_text,
+        output=output_text,
+        path=Path("/lib/code/tricky.toml"),
+    )
+    return ResolvedPersona(
+        persona=persona, examples=[example], source="user", path=Path("/u/my-test.toml")
+    )
 
 
 def exported_messages(resolved: ResolvedPersona) -> list[dict[str, str]]:
@@ -176,7 +221,7 @@ def test_invisible_characters_are_refused() -> None:
         export_modelfile(resolved_with("bell \x07 here", "ok"), 8192)
 
 
-@given(st.text(alphabet=st.sampled_from(list('ab "\'\t\n\r#é')), max_size=40))
+@given(st.text(alphabet=st.sampled_from(list("ab \"'\t\n\r#é")), max_size=40))
 def test_any_value_reads_back_exactly_or_is_refused(value: str) -> None:
     try:
         quoted = modelfile_value(value, "value", block=True)
@@ -186,7 +231,7 @@ def test_any_value_reads_back_exactly_or_is_refused(value: str) -> None:
     assert parsed[1].args == f"user: {value}"
 
 
-@given(st.text(alphabet=st.sampled_from(list('ab "\'\t\n#é')), max_size=40))
+@given(st.text(alphabet=st.sampled_from(list("ab \"'\t\n#é")), max_size=40))
 def test_values_without_a_quote_before_a_newline_are_never_refused(value: str) -> None:
     lines = value.split("\n")
     if any(line.rstrip(" \t").endswith('"') for line in lines[:-1]):
@@ -199,8 +244,15 @@ def test_values_without_a_quote_before_a_newline_are_never_refused(value: str) -
 
 
 def test_create_body_is_exactly_the_json_ollama_takes() -> None:
-    resolved = resolved_with("Q", "A", system="Be brief.", temperature=0.2, top_p=0.8,
-                             stop=["<|im_end|>"], constraints="- short")
+    resolved = resolved_with(
+        "Q",
+        "A",
+        system="Be brief.",
+        temperature=0.2,
+        top_p=0.8,
+        stop=["<|im_end|>"],
+        constraints="- short",
+    )
     assert build_create_body(resolved, 4096).to_json() == {
         "model": "my-test",
         "from": "qwen3:8b",

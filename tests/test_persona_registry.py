@@ -9,11 +9,19 @@ import jsonschema
 import pytest
 
 from personas.model import TASK_KINDS
-from personas.registry import UnknownPersona, load_registry
+from personas.problems import FileProblem
+from personas.registry import PersonaRegistry, UnknownPersona, load_registry
 
 BUILTIN_NAMES = {
-    "my-coder", "my-frontend", "my-architect", "my-reviewer", "my-classifier",
-    "my-translator", "my-writer", "my-generalist", "my-summarizer",
+    "my-coder",
+    "my-frontend",
+    "my-architect",
+    "my-reviewer",
+    "my-classifier",
+    "my-translator",
+    "my-writer",
+    "my-generalist",
+    "my-summarizer",
 }
 CODING = ("my-coder", "my-frontend", "my-generalist")
 
@@ -32,7 +40,9 @@ output = "answer {n}"
 """
 
 
-def write_persona(directory: Path, name: str, examples: str = '"code/shared"', extra: str = "") -> Path:
+def write_persona(
+    directory: Path, name: str, examples: str = '"code/shared"', extra: str = ""
+) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.toml"
     path.write_text(PERSONA.format(name=name, examples=examples) + extra, encoding="utf-8")
@@ -59,8 +69,10 @@ def dirs(tmp_path: Path) -> dict[str, Path]:
     return found
 
 
-def load(dirs: dict[str, Path]):  # noqa: ANN201 - PersonaRegistry
-    return load_registry(dirs["user"], builtin_dir=dirs["builtin"], builtin_examples=dirs["examples"])
+def load(dirs: dict[str, Path]) -> PersonaRegistry:
+    return load_registry(
+        dirs["user"], builtin_dir=dirs["builtin"], builtin_examples=dirs["examples"]
+    )
 
 
 # --- the real built-in set -------------------------------------------------------------
@@ -82,7 +94,11 @@ def test_builtin_settings_follow_the_plan() -> None:
     coder = registry.get("my-coder").persona
     assert (coder.base_model, coder.temperature, coder.think.first) == ("qwen3:8b", 0.1, "off")
     architect = registry.get("my-architect").persona
-    assert (architect.base_model, architect.think.first, architect.think.retry) == ("qwen3:14b", "off", "on")
+    assert (architect.base_model, architect.think.first, architect.think.retry) == (
+        "qwen3:14b",
+        "off",
+        "on",
+    )
     # qwen3:14b runs with num_ctx 4096, so the architect must fit in it.
     assert architect.min_context <= 4096
     assert registry.get("my-writer").persona.temperature == 0.7
@@ -131,7 +147,7 @@ def test_every_example_kind_directory_is_a_task_kind() -> None:
 
 def test_user_file_overrides_builtin_of_the_same_name(dirs: dict[str, Path]) -> None:
     builtin_path = dirs["builtin"] / "my-one.toml"
-    user_path = write_persona(dirs["user"], "my-one", extra='temperature = 0.9\n')
+    user_path = write_persona(dirs["user"], "my-one", extra="temperature = 0.9\n")
     write_persona(dirs["user"], "my-own")
     registry = load(dirs)
     one = registry.get("my-one")
@@ -162,7 +178,7 @@ def test_unknown_name_suggests_the_closest(dirs: dict[str, Path]) -> None:
 # --- broken files: reported with path and field, skipped, never fatal ---------------------
 
 
-def only_problem(registry, path: Path):  # noqa: ANN001, ANN201
+def only_problem(registry: PersonaRegistry, path: Path) -> FileProblem:
     problems = [p for p in registry.problems if p.path == path]
     assert len(problems) == 1, registry.problems
     return problems[0]
@@ -187,7 +203,9 @@ def test_unknown_field_names_the_field_and_suggests(dirs: dict[str, Path]) -> No
 
 
 def test_unknown_nested_field_names_its_path(dirs: dict[str, Path]) -> None:
-    path = write_persona(dirs["user"], "my-think", extra='think = { first = "off", retyr = "on" }\n')
+    path = write_persona(
+        dirs["user"], "my-think", extra='think = { first = "off", retyr = "on" }\n'
+    )
     problem = only_problem(load(dirs), path)
     assert problem.field == "think.retyr"
     assert "did you mean 'retry'" in problem.message
@@ -222,10 +240,16 @@ def test_missing_example_reference_is_reported_with_its_index(dirs: dict[str, Pa
 
 def test_example_output_breaking_the_schema_is_reported(dirs: dict[str, Path]) -> None:
     schema = json.dumps({"type": "object", "required": ["label"]})
-    write_example(dirs["examples"], "classification/good", text='input = "x"\noutput = \'{"label": "a"}\'\n')
-    write_example(dirs["examples"], "classification/bad", text='input = "x"\noutput = \'{"lable": "a"}\'\n')
+    write_example(
+        dirs["examples"], "classification/good", text='input = "x"\noutput = \'{"label": "a"}\'\n'
+    )
+    write_example(
+        dirs["examples"], "classification/bad", text='input = "x"\noutput = \'{"lable": "a"}\'\n'
+    )
     path = write_persona(
-        dirs["user"], "my-json", examples='"classification/good", "classification/bad"',
+        dirs["user"],
+        "my-json",
+        examples='"classification/good", "classification/bad"',
         extra=f"json_schema = '{schema}'\n",
     )
     problem = only_problem(load(dirs), path)

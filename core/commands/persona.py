@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from core.config.loader import LoadedConfig
+    from personas.languages import PersonaChoice
     from personas.registry import PersonaRegistry
     from personas.resolved import ResolvedPersona
 
@@ -29,8 +30,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     new = sub.add_parser("new", help="copy a persona into your personas directory to edit it")
     new.add_argument("name", help="the new persona's name (a built-in's name overrides it)")
-    new.add_argument("--from", dest="source", default="my-generalist", metavar="EXISTING",
-                     help="the persona to copy (default: my-generalist)")
+    new.add_argument(
+        "--from",
+        dest="source",
+        default="my-generalist",
+        metavar="EXISTING",
+        help="the persona to copy (default: my-generalist)",
+    )
     new.add_argument("--force", action="store_true", help="replace an existing user file")
 
     sub.add_parser("check", help="validate every persona file and list the problems")
@@ -41,9 +47,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     register = sub.add_parser("register", help="create the persona as a model in Ollama")
     register.add_argument("name")
-    register.add_argument("--endpoint", metavar="E",
-                          help="the configured endpoint to create it on (default: the persona's "
-                          "pinned endpoint, else the first configured)")
+    register.add_argument(
+        "--endpoint",
+        metavar="E",
+        help="the configured endpoint to create it on (default: the persona's "
+        "pinned endpoint, else the first configured)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -124,7 +133,7 @@ def _list(registry: PersonaRegistry, loaded: LoadedConfig) -> int:
     return 0
 
 
-def _choice_reason(choice) -> str:  # noqa: ANN001 - personas.languages.PersonaChoice
+def _choice_reason(choice: PersonaChoice) -> str:
     if choice.reason == "config":
         return "set by `persona` in config"
     top = ", ".join(f"{lang} {count}" for lang, count in list(choice.languages.items())[:3])
@@ -152,7 +161,10 @@ def _show(resolved: ResolvedPersona, loaded: LoadedConfig, *, as_json: bool) -> 
     think = persona.think
     fields = [
         ("source", f"{_source_text(resolved)}: {resolved.path}"),
-        ("model", f"{persona.base_model} (num_ctx {num_ctx}; needs at least {persona.min_context})"),
+        (
+            "model",
+            f"{persona.base_model} (num_ctx {num_ctx}; needs at least {persona.min_context})",
+        ),
         ("fallbacks", ", ".join(persona.fallback_models) or "none"),
         ("task kinds", ", ".join(persona.task_kinds)),
         ("sampling", f"temperature {persona.temperature}, top_p {persona.top_p}"),
@@ -168,8 +180,10 @@ def _show(resolved: ResolvedPersona, loaded: LoadedConfig, *, as_json: bool) -> 
     for key, value in fields:
         print(f"  {key:<{width}}  {value}")
     if num_ctx < persona.min_context:
-        print(f"warning: {_context_shortfall(persona.base_model, num_ctx, persona.min_context)}",
-              file=sys.stderr)
+        print(
+            f"warning: {_context_shortfall(persona.base_model, num_ctx, persona.min_context)}",
+            file=sys.stderr,
+        )
     print("\n--- system prompt ---")
     print(resolved.system_prompt())
     return 0
@@ -191,12 +205,14 @@ def _prompt_tokens(resolved: ResolvedPersona) -> int:
 def _context_shortfall(model: str, num_ctx: int, needed: int) -> str:
     return (
         f"{model} runs with num_ctx {num_ctx} but this persona needs at least {needed}; "
-        f"raise it with `[models.\"{model}\"] num_ctx = {needed}` in config.toml, "
+        f'raise it with `[models."{model}"] num_ctx = {needed}` in config.toml, '
         "or pick a base model with a larger context"
     )
 
 
-def _new(registry: PersonaRegistry, loaded: LoadedConfig, name: str, source: str, *, force: bool) -> int:
+def _new(
+    registry: PersonaRegistry, loaded: LoadedConfig, name: str, source: str, *, force: bool
+) -> int:
     from pydantic import ValidationError
 
     from core.commands.common import CommandFailed
@@ -205,11 +221,11 @@ def _new(registry: PersonaRegistry, loaded: LoadedConfig, name: str, source: str
 
     original = _get(registry, source)
     try:
-        copy = Persona.model_validate(
-            {**original.persona.model_dump(), "name": name, "version": 1}
-        )
+        copy = Persona.model_validate({**original.persona.model_dump(), "name": name, "version": 1})
     except ValidationError as exc:
-        raise CommandFailed(f"'{name}' cannot be a persona name: {exc.errors()[0]['msg']}", 2) from exc
+        raise CommandFailed(
+            f"'{name}' cannot be a persona name: {exc.errors()[0]['msg']}", 2
+        ) from exc
     directory = loaded.dirs.user_personas
     target = directory / f"{name}.toml"
     if target.exists() and not force:
@@ -233,8 +249,10 @@ def _check(registry: PersonaRegistry, loaded: LoadedConfig) -> int:
         persona = resolved.persona
         num_ctx = settings.num_ctx_for(persona.model_ref.model)
         if num_ctx < persona.min_context:
-            problems.append(f"{resolved.path}: min_context: "
-                            f"{_context_shortfall(persona.model_ref.model, num_ctx, persona.min_context)}")
+            problems.append(
+                f"{resolved.path}: min_context: "
+                f"{_context_shortfall(persona.model_ref.model, num_ctx, persona.min_context)}"
+            )
         endpoint = persona.model_ref.endpoint
         if endpoint and endpoint not in settings.endpoints:
             problems.append(
@@ -269,8 +287,10 @@ def _export(resolved: ResolvedPersona, loaded: LoadedConfig, output: str | None)
     persona = resolved.persona
     num_ctx = loaded.settings.num_ctx_for(persona.model_ref.model)
     if num_ctx < persona.min_context:
-        print(f"warning: {_context_shortfall(persona.model_ref.model, num_ctx, persona.min_context)}",
-              file=sys.stderr)
+        print(
+            f"warning: {_context_shortfall(persona.model_ref.model, num_ctx, persona.min_context)}",
+            file=sys.stderr,
+        )
     try:
         text = export_modelfile(resolved, num_ctx)
     except ModelfileNotRepresentable as exc:
@@ -284,8 +304,10 @@ def _export(resolved: ResolvedPersona, loaded: LoadedConfig, output: str | None)
     partial = target.with_name(target.name + ".partial")
     partial.write_text(text, encoding="utf-8")
     partial.replace(target)
-    print(f"wrote {target}; create the model with: ollama create {persona.name} -f {target}",
-          file=sys.stderr)
+    print(
+        f"wrote {target}; create the model with: ollama create {persona.name} -f {target}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -300,8 +322,10 @@ def _register(resolved: ResolvedPersona, loaded: LoadedConfig, endpoint: str | N
     target = endpoint or persona.model_ref.endpoint or default_endpoint(settings)
     num_ctx = settings.num_ctx_for(persona.model_ref.model)
     if num_ctx < persona.min_context:
-        print(f"warning: {_context_shortfall(persona.model_ref.model, num_ctx, persona.min_context)}",
-              file=sys.stderr)
+        print(
+            f"warning: {_context_shortfall(persona.model_ref.model, num_ctx, persona.min_context)}",
+            file=sys.stderr,
+        )
     body = build_create_body(resolved, num_ctx).to_json()
 
     async def create() -> None:
@@ -319,8 +343,10 @@ def _register(resolved: ResolvedPersona, loaded: LoadedConfig, endpoint: str | N
             await backend.aclose()
 
     asyncio.run(create())
-    print(f"registered {persona.name} on endpoint '{target}' (from {body['from']}, num_ctx {num_ctx}); "
-          f"any Ollama client can now use the model {persona.name}")
+    print(
+        f"registered {persona.name} on endpoint '{target}' (from {body['from']}, num_ctx {num_ctx}); "
+        f"any Ollama client can now use the model {persona.name}"
+    )
     think = persona.think.setting()
     note = f"clients should still send think={str(think).lower() if isinstance(think, bool) else think}"
     if persona.json_schema is not None:
