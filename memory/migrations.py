@@ -67,7 +67,37 @@ def _v2_repo_tags(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v3_turns(db: sqlite_utils.Database) -> None:
+    # One row per agent turn: how it ended and on which rung, so the ledger can say
+    # what share of tasks finished locally. Calls of a turn carry its turn_id.
+    db["turns"].create(
+        {
+            "turn_id": str,
+            "started_at": float,
+            "duration_s": float,
+            "repo": str,
+            "persona": str,
+            "task_kind": str,
+            "outcome": str,
+            "ok": int,
+            "attempts": int,
+            "final_rung": int,
+            "final_model": str,
+            "final_endpoint": str,
+            "prompt_tokens": int,
+            "output_tokens": int,
+            "thinking_tokens": int,
+            "cost_usd": float,
+        },
+        pk="turn_id",
+    )
+    db["turns"].create_index(["started_at"])
+    db["model_calls"].add_column("turn_id", str)
+    db["model_calls"].create_index(["turn_id"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_calls_and_trust,
     _v2_repo_tags,
+    _v3_turns,
 ]

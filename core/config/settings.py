@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from core.attempts import BudgetSettings
+from core.cascade_settings import CascadeSettings
 from core.config.ollama_host import DEFAULT_OLLAMA_URL
 from validators.settings import GateSettings
 
@@ -121,6 +122,7 @@ class Settings(_Section):
     git: GitSettings = Field(default_factory=GitSettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     gates: GateSettings = Field(default_factory=GateSettings)
+    cascade: CascadeSettings = Field(default_factory=CascadeSettings)
 
     def num_ctx_for(self, model: str) -> int:
         """The one num_ctx every request for `model` uses (before capping at the
