@@ -20,6 +20,7 @@ from core.commands.common import CommandFailed, load_for
 if TYPE_CHECKING:
     from core.backends.types import ChatRequest, Usage
     from core.config.loader import LoadedConfig
+    from personas.resolved import ResolvedPersona
 
 DIM = "\x1b[2m"
 RESET = "\x1b[0m"
@@ -37,6 +38,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="a JSON schema the answer must follow; prints the validated JSON")
     parser.add_argument("--endpoint", metavar="NAME",
                         help="the configured endpoint to ask (default: local), or 'claude'")
+    parser.add_argument("--persona", metavar="NAME",
+                        help="answer as this persona: its prompt, examples, sampling, think policy, "
+                        "JSON schema and model (--model, --think and --schema still win)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,18 +53,49 @@ def run(args: argparse.Namespace) -> int:
     from core.backends.types import ChatMessage, ChatRequest
 
     settings = loaded.settings
-    model, named_endpoint = split_model_ref(args.model or settings.roles.get("code", "qwen3:8b"))
+    persona = _load_persona(loaded, args.persona) if args.persona else None
+    default_model = str(persona.model_ref) if persona else settings.roles.get("code", "qwen3:8b")
+    model, named_endpoint = split_model_ref(args.model or default_model)
     endpoint = args.endpoint or named_endpoint or default_endpoint(settings)
     # think=false unless asked: Qwen3 otherwise spends most of its tokens thinking.
     request = ChatRequest(model=model, messages=[ChatMessage(role="user", content=prompt)],
                           think=bool(args.think), json_schema=schema)
+    if persona is not None:
+        request = _with_persona(request, persona, prompt, think_asked=args.think)
+    name = persona.name if persona else None
     try:
-        return asyncio.run(_ask(loaded, endpoint, request))
+        return asyncio.run(_ask(loaded, endpoint, request, persona=name))
     except ModelNotFound:
         if not (_interactive() and _offer_pull(loaded, endpoint, model)):
             raise
         asyncio.run(_pull(loaded, endpoint, model))
-        return asyncio.run(_ask(loaded, endpoint, request))
+        return asyncio.run(_ask(loaded, endpoint, request, persona=name))
+
+
+def _load_persona(loaded: LoadedConfig, name: str) -> ResolvedPersona:
+    from personas.registry import UnknownPersona, load_registry
+
+    try:
+        return load_registry(loaded.dirs.user_personas).get(name)
+    except UnknownPersona as exc:
+        raise CommandFailed(str(exc), 2) from exc
+
+
+def _with_persona(
+    request: ChatRequest, persona: ResolvedPersona, prompt: str, *, think_asked: bool
+) -> ChatRequest:
+    """The persona's system prompt, few-shot exchanges, sampling, think policy and schema."""
+    from core.backends.types import ChatMessage, ChatRequest, SamplingOptions
+
+    sampling = persona.sampling()
+    return ChatRequest(
+        model=request.model,
+        messages=[ChatMessage(role=m.role, content=m.content) for m in persona.chat_messages(prompt)],
+        options=SamplingOptions(temperature=sampling.temperature, top_p=sampling.top_p,
+                                stop=sampling.stop),
+        think=True if think_asked else persona.think(),
+        json_schema=request.json_schema if request.json_schema is not None else persona.json_schema,
+    )
 
 
 def _read_prompt(given: str) -> str:
@@ -132,7 +167,9 @@ class _Printer:
             sys.stdout.flush()
 
 
-async def _ask(loaded: LoadedConfig, endpoint: str, request: ChatRequest) -> int:
+async def _ask(
+    loaded: LoadedConfig, endpoint: str, request: ChatRequest, persona: str | None = None
+) -> int:
     from core.backends.base import validate_json_reply
     from core.backends.errors import InvalidJsonReply, RateLimited
     from core.backends.recorded import recorded_stream
@@ -149,8 +186,8 @@ async def _ask(loaded: LoadedConfig, endpoint: str, request: ChatRequest) -> int
     usage: Usage | None = None
     try:
         with Store(loaded.dirs.database) as store:
-            stream = recorded_stream(backend, request, store, task_kind="ask", repo=loaded.repo,
-                                     on_retry=on_retry)
+            stream = recorded_stream(backend, request, store, persona=persona, task_kind="ask",
+                                     repo=loaded.repo, on_retry=on_retry)
             async for event in stream:
                 if isinstance(event, ThinkingDelta):
                     printer.thinking(event.text)
