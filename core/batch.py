@@ -98,7 +98,7 @@ async def _run(args: argparse.Namespace, instruction: str, approver) -> int:  # 
         final: TurnFinished | None = None
         async for event in engine.run_turn(
             instruction, approver, mode="ask" if args.ask else "code", commit=not args.no_commit,
-            gates=gates, run_suggested_shell=args.run_suggested,
+            gates=gates, run_suggested_shell=args.run_suggested, escalate=args.escalate,
         ):
             printer.show(event)
             if isinstance(event, TurnFinished):

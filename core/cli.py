@@ -26,6 +26,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "undo": ("undo", "revert the last Ingle commit (only Ingle's own, unpushed, at HEAD)"),
     "diff": ("diff", "show what the last Ingle turn changed (--working: uncommitted changes)"),
     "map": ("map", "print the repo map a turn would send (ranked, cut to a token budget)"),
+    "mcp": ("mcp", "run the MCP server over stdio: local personas and gates as tools"),
+    "stats": ("stats", "tokens, time and money by model and rung; how much stayed local"),
+    "check": ("check", "run the compile and browser gates on files and print the diagnostics"),
 }
 
 EXIT_OK = 0
@@ -58,6 +61,10 @@ def add_session_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--json", action="store_true", help="print one JSON event per line")
     group.add_argument(
         "--run-suggested", action="store_true", help="run shell commands the model suggests"
+    )
+    group.add_argument(
+        "--escalate", choices=("never", "auto", "always"), default=None,
+        help="Claude escalation: never, auto (key set and cap allows; the default), always",
     )
     group.add_argument(
         "--gates", default="auto", metavar="auto|off|LIST",

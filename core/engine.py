@@ -8,6 +8,7 @@ browser gate), and runs turns over them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,8 @@ from core.backends.base import ModelBackend
 from core.backends.types import ChatMessage, ThinkSetting
 from core.config.loader import LoadedConfig, load_config
 from core.config.settings import Settings
-from core.events import AnswerText, FilesRequested, TurnEvent, TurnFinished
-from core.ladder import default_ladder
+from core.events import AnswerText, AttemptStarted, FilesRequested, TurnEvent, TurnFinished
+from core.router import Route, RouteRequest, claude_access, route, task_kind
 from core.session import ChatSession
 from core.turn import TurnDeps, TurnOptions, run_turn
 from core.vcs import IngleRepo, UndoResult, open_repo
@@ -110,8 +111,47 @@ class Engine:
     def repo_files(self) -> list[str]:
         return repository_files(self.root)
 
-    def rungs(self) -> list[Rung]:
-        return default_ladder(self.settings, self.persona, self.session.model, self.session.think)
+    def first_model(self) -> str:
+        """The model the next turn starts with (for the status bar and the repo map)."""
+        from personas.model import ModelRef
+
+        if self.session.model:
+            return ModelRef.parse(self.session.model).model
+        kind = task_kind(self.persona, self.session.kind)
+        specs = self.settings.cascade.ladders.get(kind) or []
+        first = next((s.model for s in specs if s.model != "claude"), "persona")
+        if first.startswith("role:") and self.settings.roles.get(first[5:]):
+            return ModelRef.parse(self.settings.roles[first[5:]]).model
+        return self.persona.model_ref.model
+
+    def claude_spent_today(self) -> float:
+        from memory.ledger import claude_spend_since, local_midnight
+
+        return claude_spend_since(self.store, local_midnight())
+
+    async def plan_route(self, prompt_tokens: int = 0, escalate: str | None = None) -> Route:
+        """The ladder for the next turn: task kind, context size, VRAM and Claude's access."""
+        from core.backends.ollama import OllamaBackend
+        from core.vram_probe import VramCache
+
+        persona = self.persona
+        vram = None
+        first = self.first_model()
+        backend = self.backend_for(Rung(model=first, endpoint=persona.model_ref.endpoint))
+        if isinstance(backend, OllamaBackend):
+            cache = self._services.setdefault("vram", VramCache())
+            vram = await cache.get(backend, self.settings.cascade.vram_headroom_mb)
+        request = RouteRequest(
+            kind=task_kind(persona, self.session.kind),
+            persona=persona,
+            model_override=self.session.model,
+            think_override=self.session.think,
+            prompt_tokens=prompt_tokens,
+            escalate=escalate or self.settings.cascade.escalate,  # type: ignore[arg-type]
+            claude=claude_access(self.settings, persona, self.claude_spent_today()),
+            vram=vram,
+        )
+        return route(self.settings, request)
 
     # -- the session ------------------------------------------------------------------
 
@@ -185,11 +225,13 @@ class Engine:
         commit: bool = True,
         gates: GateSelection = "auto",
         run_suggested_shell: bool = True,
+        escalate: str | None = None,
     ) -> AsyncIterator[TurnEvent]:
         """Run one turn over the session; the session's files and history follow it."""
         from core.gating import gate_check_for
         from core.repo_map_service import repo_mapper_for
 
+        planned = await self.plan_route(escalate=escalate)
         deps = TurnDeps(
             settings=self.settings,
             store=self.store,
@@ -198,29 +240,57 @@ class Engine:
             persona=self.persona,
             backend_for=self.backend_for,
             approver=approver,
-            rungs=self.rungs(),
+            rungs=planned.rungs,
             gates=gate_check_for(self, gates),
             repo_map=repo_mapper_for(self),
+            required_gates=tuple(self.settings.gates.required),
+            rung_timeout_s=self.settings.cascade.rung_timeout_s,
+            claude_withheld=planned.claude_withheld,
+            route_notes=planned.notes,
         )
+        kind = task_kind(self.persona, self.session.kind)
         options = TurnOptions(
             mode="ask" if (mode or self.session.mode) == "ask" else "code",
+            task_kind=kind,
             commit=commit,
             run_suggested_shell=run_suggested_shell,
         )
         answer: list[str] = []
+        attempts: list[AttemptStarted] = []
         async for event in run_turn(
             deps, instruction, list(self.session.chat_files), list(self.session.history), options
         ):
             if isinstance(event, AnswerText):
                 answer.append(event.text)
+            elif isinstance(event, AttemptStarted):
+                attempts.append(event)
+                answer.clear()  # the history keeps the reply that ended the turn
             elif isinstance(event, FilesRequested) and event.added:
                 self.add_files([p for p in event.paths if (self.root / p).is_file()])
             elif isinstance(event, TurnFinished):
+                self._record_turn(event, attempts, kind)
                 self.session.history += [
                     ChatMessage(role="user", content=instruction),
                     ChatMessage(role="assistant", content="".join(answer) or event.error),
                 ]
             yield event
+
+    def _record_turn(self, event: TurnFinished, attempts: list[AttemptStarted], kind: str) -> None:
+        from memory.ledger import TurnRecord, record_turn
+
+        last = attempts[-1] if attempts else None
+        record_turn(
+            self.store,
+            TurnRecord(
+                turn_id=event.turn_id, started_at=time.time() - event.duration_s,
+                duration_s=event.duration_s, repo=str(self.root), persona=self.session.persona,
+                task_kind=kind, outcome=event.outcome, ok=event.ok, attempts=len(attempts),
+                final_rung=last.rung if last else 0, final_model=last.model if last else "",
+                final_endpoint=last.endpoint if last else "", prompt_tokens=event.prompt_tokens,
+                output_tokens=event.output_tokens, thinking_tokens=event.thinking_tokens,
+                cost_usd=event.cost_usd,
+            ),
+        )
 
     def service(self, name: str) -> Any:
         return self._services.get(name)

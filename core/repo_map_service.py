@@ -23,7 +23,7 @@ def repo_mapper_for(engine: Engine) -> RepoMapper:
         if repo_map is None:
             repo_map = RepoMap(engine.root, engine.store)
             engine.set_service(SERVICE, repo_map)
-        model = engine.rungs()[0].model
+        model = engine.first_model()
         budget = map_budget_for(engine.settings.num_ctx_for(model))
         result = await asyncio.to_thread(
             repo_map.build, chat_files, identifiers_in(instruction), budget

@@ -165,10 +165,11 @@ def _fit_vram(settings: Settings, request: RouteRequest, rung: Rung, notes: list
     view = request.vram
     if view is None:
         return rung
-    candidates = [rung.model] + [
-        ModelRef.parse(m).model for m in request.persona.persona.fallback_models
-    ]
-    fitting = [m for m in candidates if view.fits(m, settings.num_ctx_for(m)) is not False]
+    fallbacks = [ModelRef.parse(m).model for m in request.persona.persona.fallback_models]
+    # The rung's own model runs unless known not to fit; a fallback only when known to fit
+    # (a size unknown to /api/tags means it is not installed).
+    fitting = [rung.model] if view.fits(rung.model, settings.num_ctx_for(rung.model)) is not False else []
+    fitting += [m for m in fallbacks if view.fits(m, settings.num_ctx_for(m)) is True]
     loaded = [m for m in fitting if m in view.loaded]
     if rung.model in fitting and (not loaded or rung.model in loaded):
         return rung

@@ -16,4 +16,5 @@ class ChatSession(BaseModel):
     model: str | None = None  # overrides the persona's model for the first rung
     think: ThinkSetting | None = None  # overrides the persona's first-attempt policy
     mode: Literal["code", "ask"] = "code"
+    kind: str | None = None  # a task kind chosen by a command (/architect...); None: the persona's
     auto_approve_edits: bool = False

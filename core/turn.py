@@ -61,6 +61,7 @@ from core import repair_messages
 from core.shell import run_shell_command
 from core.edits.paths import normalise
 from core.vcs import GitOperationError, IngleRepo, fallback_commit_message
+from memory.ledger import tag_calls
 from memory.store import Store
 from personas.resolved import ResolvedPersona
 from validators.results import GateResult, GateStatus
@@ -89,11 +90,16 @@ class TurnDeps:
     repo_map: RepoMapper | None = None
     commit_message: CommitMessager | None = None
     required_gates: tuple[str, ...] = ()
+    rung_timeout_s: float | None = None
+    # Why Claude is not on the ladder (no key, cap reached, local-only), for the final message.
+    claude_withheld: str = ""
+    route_notes: list[str] = field(default_factory=list)  # the router's decisions
 
 
 @dataclass
 class TurnOptions:
     mode: TurnMode = "code"
+    task_kind: str | None = None  # for the ledger: code, architecture, ... (default: mode)
     commit: bool = True
     allow_new_files: bool = True
     run_suggested_shell: bool = True  # still subject to approval
@@ -162,6 +168,8 @@ async def run_turn(
         turn_id=turn_id, instruction=instruction, persona=deps.persona.name,
         mode=options.mode, files=list(state.chat_files),
     )
+    for note in deps.route_notes:
+        yield Notice(turn_id=turn_id, level="info", message=note)
     budget = AttemptBudget(deps.settings.budget, len(deps.rungs))
     instructions = read_instruction_files(deps.root, deps.settings.instruction_files)
     reason = "first attempt"
@@ -182,15 +190,21 @@ async def run_turn(
 
         reply_parts: list[str] = []
         failure = ""
+        verdict = "passed"
+        call_ids: list[int] = []
+        limit = budget.remaining_s()
+        if deps.rung_timeout_s is not None:
+            limit = min(limit, deps.rung_timeout_s)
         request = ChatRequest(
             model=rung.model, messages=built.messages,
             options=_sampling(deps.persona), think=rung.think,
         )
         try:
-            async with asyncio.timeout(budget.remaining_s()):
+            async with asyncio.timeout(limit):
                 async for event in recorded_stream(
                     deps.backend_for(rung), request, deps.store, persona=deps.persona.name,
-                    task_kind=options.mode, rung=budget.rung + 1, repo=str(deps.root),
+                    task_kind=options.task_kind or options.mode, rung=budget.rung + 1,
+                    repo=str(deps.root), on_recorded=call_ids.append,
                 ):
                     if isinstance(event, TextDelta):
                         reply_parts.append(event.text)
@@ -201,8 +215,8 @@ async def run_turn(
                         totals.add(event)
                         yield ModelFinished(turn_id=turn_id, usage=event)
         except TimeoutError:
-            failure = repair_messages.timed_out(deps.settings.budget.turn_timeout_s)
-            reason = "timed out"
+            failure = repair_messages.timed_out(limit)
+            reason, verdict = f"{rung.model} timed out after {limit:.0f}s", "timeout"
         except ServerUnreachable as exc:
             yield finish(False, "server_unreachable", error=str(exc))
             return
@@ -212,9 +226,11 @@ async def run_turn(
             yield Notice(turn_id=turn_id, level="error", message=str(exc))
             failure = f"The previous attempt failed: {exc.message}"
             reason = "model missing" if isinstance(exc, ModelNotFound) else "model error"
+            verdict = "error"
         reply = "".join(reply_parts)
 
         if not failure and options.mode == "ask":
+            tag_calls(deps.store, call_ids, turn_id, "answered")
             yield finish(True, "answered")
             return
         plan: EditPlan | None = None
@@ -236,6 +252,7 @@ async def run_turn(
                     if not parsed.edits:
                         failure, reason = repair_messages.files_added(wanted), "files added"
             if not failure and not parsed.edits:
+                tag_calls(deps.store, call_ids, turn_id, "answered")
                 async for event in _offer_shell(deps, state, turn_id, options):
                     yield event
                 yield finish(True, "answered")
@@ -249,6 +266,7 @@ async def run_turn(
                 yield event
             if not plan.ok:
                 failure, reason = repair_messages.edits_failed(plan.failure_message), "edits did not apply"
+                verdict = "failed_apply"
         if not failure and plan is not None:
             state.candidate.update(plan.new_contents)
             state.created |= plan.created
@@ -266,16 +284,21 @@ async def run_turn(
                 if blocking:
                     failure = repair_messages.gates_failed(blocking, sorted(state.changed()))
                     reason = "gate " + ", ".join(r.gate for r in blocking) + " failed"
+                    verdict = "failed_gate"
         if not failure:
+            tag_calls(deps.store, call_ids, turn_id, "passed")
             async for event in _land(deps, state, instruction, turn_id, options, finish):
                 yield event
             return
 
         step = budget.after_failure()
+        tag_calls(deps.store, call_ids, turn_id, "escalated" if step == "climb" else verdict)
         if step == "stop":
-            outcome = "timeout" if budget.expired() else (
-                "gates_failed" if reason.startswith("gate") else "edits_failed"
+            outcome = {"failed_gate": "gates_failed", "failed_apply": "edits_failed"}.get(
+                verdict, "timeout" if budget.expired() or verdict == "timeout" else "model_error"
             )
+            if deps.claude_withheld:
+                failure += f"\n\nClaude was not tried: {deps.claude_withheld}."
             yield finish(False, outcome, error=failure)
             return
         if step == "climb":

@@ -18,7 +18,13 @@ from memory.store import Store
 TABLE = "model_calls"
 REDACTED = "[REDACTED]"
 
-Outcome = Literal["ok", "error", "cancelled"]
+# Transport outcomes written when the call ends; an agent turn then replaces "ok" with
+# what became of the attempt (memory/ledger.py tag_calls).
+Outcome = Literal[
+    "ok", "error", "cancelled",
+    "passed", "answered", "failed_apply", "failed_gate", "failed_tests", "timeout",
+    "escalated", "refused",
+]
 
 _CREDENTIAL_SHAPES = [
     re.compile(r"sk-ant-[A-Za-z0-9_\-]{8,}"),
@@ -61,6 +67,7 @@ class CallRecord(BaseModel):
     error: str | None = None
     cost_usd: float | None = None
     repo: str | None = None
+    turn_id: str | None = None
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

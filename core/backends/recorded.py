@@ -12,7 +12,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ async def recorded_stream(
     repo: Path | str | None = None,
     retry: RetryPolicy | None = None,
     on_retry: RetryNotice | None = None,
+    on_recorded: Callable[[int], None] | None = None,
 ) -> AsyncIterator[StreamEvent]:
     started_at = time.time()
     clock = time.monotonic()
@@ -83,7 +84,9 @@ async def recorded_stream(
             **_usage_columns(usage),
         )
         try:
-            record_call(store, record, _secrets(backend))
+            call_id = record_call(store, record, _secrets(backend))
+            if on_recorded is not None:  # the turn tags its attempt's row with the verdict
+                on_recorded(call_id)
         except sqlite3.Error as exc:  # the model's answer matters more than its log entry
             log.warning("could not record the model call in %s: %s", store.path, exc)
 
