@@ -1,0 +1,64 @@
+"""Finding a Chromium to drive, and the flags it runs with.
+
+Order: gates.browser_executable, Debian's Chromium (the real binary first: the
+/usr/bin/chromium wrapper adds flags and prints a shell warning on every start), other
+Chromium/Chrome installs, then a browser Playwright downloaded itself.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from validators.settings import GateSettings
+
+SYSTEM_BROWSERS = (
+    "/usr/lib/chromium/chromium",
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/snap/bin/chromium",
+    "/usr/bin/google-chrome",
+    "/usr/bin/google-chrome-stable",
+    "/opt/google/chrome/chrome",
+)
+
+# Headless, no sandbox (containers and CI run as root), and nothing that phones home.
+LAUNCH_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+def _runnable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def playwright_browsers() -> list[Path]:
+    """Browsers `playwright install` put in its cache, newest first."""
+    base = os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or str(
+        Path.home() / ".cache" / "ms-playwright"
+    )
+    found = [
+        *Path(base).glob("chromium-*/chrome-linux*/chrome"),
+        *Path(base).glob("chromium_headless_shell-*/chrome-*/chrome-headless-shell"),
+    ]
+    return sorted((p for p in found if _runnable(p)), reverse=True)
+
+
+def find_chromium(settings: GateSettings) -> tuple[Path, str] | None:
+    """(executable, where it came from), or None."""
+    if settings.browser_executable:
+        configured = Path(settings.browser_executable).expanduser()
+        return (configured, "settings") if _runnable(configured) else None
+    for candidate in SYSTEM_BROWSERS:
+        if _runnable(Path(candidate)):
+            return Path(candidate), "system"
+    for candidate in playwright_browsers():
+        return candidate, "Playwright's browser"
+    return None

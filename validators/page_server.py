@@ -1,0 +1,70 @@
+"""A loopback HTTP server for the pages the browser gate loads.
+
+Pages are served over http rather than file:// because ES modules and fetch() do not
+work from file://. One server lives as long as the browser; its root is switched per
+check (a repository, or a temporary tree with a candidate edit). Responses are never
+cached: the same URL may hold different content on the next attempt.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    extensions_map: ClassVar[dict[str, str]] = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript",
+        ".mjs": "text/javascript",
+        ".css": "text/css",
+        ".json": "application/json",
+        ".wasm": "application/wasm",
+        ".svg": "image/svg+xml",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        server = args[2]
+        super().__init__(*args, directory=str(server.root), **kwargs)
+
+    def send_head(self):
+        del self.headers["If-Modified-Since"]  # never answer 304 from another root's file
+        return super().send_head()
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # the gate reports failed loads itself
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    root: Path
+
+
+class PageServer:
+    """Serves one directory at http://127.0.0.1:<port>/ from a background thread."""
+
+    def __init__(self) -> None:
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.root = Path.cwd()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="ingle-page-server", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def serve(self, root: Path) -> None:
+        self._server.root = root.resolve()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
