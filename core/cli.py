@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("diff", "show what the last Ingle turn changed (--working: uncommitted changes)"),
     "map": ("map", "print the repo map a turn would send (ranked, cut to a token budget)"),
     "mcp": ("mcp", "run the MCP server over stdio: local personas and gates as tools"),
+    "mcp": ("mcp", "run the MCP server over stdio: local personas and gates as tools"),
     "stats": ("stats", "tokens, time and money by model and rung; how much stayed local"),
     "check": ("check", "run the compile and browser gates on files and print the diagnostics"),
 }
