@@ -91,16 +91,17 @@ def is_path_token(token: str, *, allow_spaces: bool = False) -> bool:
 
 def path_from_line(line: str, *, strict: bool) -> str | None:
     """The path a line names. Strict: the line must be the path (decorated or not).
-    Lenient: also take the last inline-code/bold path in a prose line such as
+    Lenient: also take the first inline-code/bold path in a prose line such as
     "Changes to `src/app.py`:"."""
     cleaned, wrapped = strip_decoration(line)
     if is_path_token(cleaned, allow_spaces=wrapped):
         return cleaned
     if strict:
         return None
-    found = [p for p in _inline_paths(line)]
+    # "Update `utils.py` to use the helper in `app.py`:" is about the first file named.
+    found = _inline_paths(line)
     if found:
-        return found[-1]
+        return found[0]
     # "Update src/app.py:" - a bare token ending the line with a colon.
     stripped = line.strip()
     if stripped.endswith(":"):
