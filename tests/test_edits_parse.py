@@ -133,10 +133,12 @@ def test_shell_blocks_drop_prompts_and_output() -> None:
 def test_mentioned_paths_skip_urls_versions_and_code() -> None:
     reply = (
         "See https://x.org/a.py and version 1.2.3, call `os.path.join()` and edit "
-        "`core/config/settings.py`, then pyproject.toml. Makefile too.\n"
+        "`core/config/settings.py`, then pyproject.toml. Makefile too, and `.\\src\\x.py`; "
+        "never `../up.py` or `/etc/hosts`.\n"
     )
     assert parse_reply(reply).mentioned_paths == [
         "core/config/settings.py",
+        "src/x.py",
         "pyproject.toml",
         "Makefile",
     ]

@@ -1,11 +1,10 @@
 """Finding the lines a failed SEARCH was probably meant to match, for the retry message.
 
-Aider slides a window over the whole file and runs difflib on every position, which
-is quadratic and slow on big files. Here the work is bounded: SEARCH lines that occur
-verbatim (stripped) in the file vote for where the window starts, and only the few
-best-voted windows are scored with difflib. When no line occurs verbatim, the two
-longest SEARCH lines are compared against every file line with difflib's cheap upper
-bounds first, so a 10,000-line file costs milliseconds, not seconds.
+Scoring every window position of a big file with character-level difflib is quadratic.
+Here the work is bounded: SEARCH lines that occur verbatim (stripped) in the file vote
+for where the window starts, and only the few best-voted windows are scored. When no
+line occurs verbatim, the longest SEARCH line is compared against every file line using
+difflib's cheap upper bounds, one linear pass, and again only a few windows are scored.
 """
 
 from __future__ import annotations
@@ -99,9 +98,13 @@ def _voted_starts(file_lines: list[str], s_lines: list[str]) -> list[int]:
 
 
 def _similar_starts(file_lines: list[str], s_lines: list[str]) -> list[int]:
+    """Windows around the file lines most like the longest SEARCH line (the next longest
+    only if that finds nothing): one linear pass with difflib's cheap bounds."""
     probes = heapq.nlargest(2, range(len(s_lines)), key=lambda k: len(s_lines[k].strip()))
     scored: list[tuple[float, int]] = []
     for k in probes:
+        if scored:
+            break
         matcher = SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(s_lines[k].strip())
         for i, line in enumerate(file_lines):

@@ -21,6 +21,7 @@ import re
 
 from core.edits.models import EditBlock, ParsedReply, ParseWarning
 from core.edits.path_text import path_from_line, path_in_fence_info, paths_in_prose
+from core.edits.paths import normalise
 
 _HEAD = re.compile(r"^\s*<{5,9}\s*(?:SEARCH|ORIGINAL)\b\s*:?\s*(.*)$", re.IGNORECASE)
 _DIVIDER = re.compile(r"^\s*={5,9}\s*$")
@@ -126,9 +127,12 @@ class _ReplyParser:
                 (k for k, line in enumerate(replace) if (f := _fence(line)) and not f[1]), None
             )
         if close is None:
-            self._add_block(
-                path, search, replace, head, "no '>>>>>>> REPLACE' line: the reply seems cut off"
+            problem = (
+                "no '>>>>>>> REPLACE' line: the reply seems cut off"
+                if j >= n
+                else "no '>>>>>>> REPLACE' line before the next '<<<<<<< SEARCH'"
             )
+            self._add_block(path, search, replace, head, problem)
             return j
         self._warn(
             divider + 1 + close, "missing '>>>>>>> REPLACE'; the block ends at the closing fence"
@@ -297,8 +301,11 @@ class _ReplyParser:
     # -- prose ----------------------------------------------------------------------
 
     def _note_mentions(self, line: str) -> None:
-        for path in paths_in_prose(line):
-            if path not in self.mentioned:
+        # Normalised (`./src\\x.py` -> `src/x.py`); paths that could never be repository
+        # files (absolute, `..`) are left out: they are not files to offer to add.
+        for raw in paths_in_prose(line):
+            path = normalise(raw).path
+            if path is not None and path not in self.mentioned:
                 self.mentioned.append(path)
 
     def _warn(self, index: int, message: str) -> None:
