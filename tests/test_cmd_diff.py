@@ -10,23 +10,13 @@ import pytest
 
 from core.cli import main
 from core.vcs import open_repo
+from tests.git_env import make_repo
 
 
 @pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def root(tmp_path: Path, gitconfig: Path) -> Path:
     """A repository with one user commit, git isolated from the developer's config."""
-    config = tmp_path / "global.gitconfig"
-    config.write_text("[user]\n\tname = Ann\n\temail = ann@example.com\n")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    root = tmp_path / "repo"
-    root.mkdir()
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
-    (root / "app.py").write_text("v = 1\n")
-    subprocess.run(["git", "add", "app.py"], cwd=root, check=True)
-    subprocess.run(["git", "commit", "-q", "-m", "initial"], cwd=root, check=True)
-    return root
+    return make_repo(tmp_path, gitconfig, {"app.py": "v = 1\n"})
 
 
 def test_diff_prints_the_last_turn_even_with_user_commits_on_top(root, capsys):

@@ -9,29 +9,13 @@ import pytest
 
 from core.cli import main
 from core.vcs import open_repo
+from tests.git_env import make_repo
 
 
 @pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def root(tmp_path: Path, gitconfig: Path) -> Path:
     """A repository with one user commit, git isolated from the developer's config."""
-    config = tmp_path / "global.gitconfig"
-    config.write_text("[user]\n\tname = Ann\n\temail = ann@example.com\n")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    (root / "app.py").write_text("v = 1\n")
-    git(root, "add", "app.py")
-    git(root, "commit", "-q", "-m", "initial")
-    return root
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
-    ).stdout
+    return make_repo(tmp_path, gitconfig, {"app.py": "v = 1\n"})
 
 
 def test_undo_reverts_the_turn_and_reports_what_it_did(root, capsys):

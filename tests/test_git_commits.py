@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.git_env import ANN, git, make_repo
 from core.vcs import (
     DirtyFilesRefused,
     GitOperationError,
@@ -15,51 +16,6 @@ from core.vcs import (
     init_repo,
     open_repo,
 )
-
-ANN = "[user]\n\tname = Ann Example\n\temail = ann@example.com\n"
-
-
-@pytest.fixture
-def gitconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """git sees only an empty global config file in a fresh HOME, and no system config."""
-    home = tmp_path / "home"
-    home.mkdir()
-    config = home / "global.gitconfig"
-    config.write_text("")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in (
-        "GIT_AUTHOR_NAME",
-        "GIT_AUTHOR_EMAIL",
-        "GIT_COMMITTER_NAME",
-        "GIT_COMMITTER_EMAIL",
-        "EMAIL",
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    return config
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
-    return done.stdout
-
-
-def make_repo(tmp_path: Path, gitconfig: Path, files: dict[str, str]) -> Path:
-    """A repository with Ann configured globally and one commit of `files`."""
-    gitconfig.write_text(ANN)
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "initial")
-    return root
-
 
 def test_open_repo_finds_the_work_tree_from_a_subdirectory(tmp_path, gitconfig):
     root = make_repo(tmp_path, gitconfig, {"pkg/mod.py": "x = 1\n"})

@@ -2,53 +2,21 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from core.vcs import IngleRepo, open_repo
-
-ANN = "[user]\n\tname = Ann Example\n\temail = ann@example.com\n"
-
+from tests.git_env import git, make_repo
 
 @pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def root(tmp_path: Path, gitconfig: Path) -> Path:
     """A repository (Ann in an isolated global config) whose first commit has three files."""
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "global.gitconfig").write_text(ANN)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "global.gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in (
-        "GIT_AUTHOR_NAME",
-        "GIT_AUTHOR_EMAIL",
-        "GIT_COMMITTER_NAME",
-        "GIT_COMMITTER_EMAIL",
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    write(
-        root,
-        {
-            "app.py": "def main():\n    pass\n",
-            "lib/util.py": "X = 1\n",
-            "docs/old notes.md": "old\n",
-        },
+    return make_repo(
+        tmp_path,
+        gitconfig,
+        {"app.py": "def main():\n    pass\n", "lib/util.py": "X = 1\n", "docs/old notes.md": "old\n"},
     )
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "initial")
-    return root
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
-    return done.stdout
 
 
 def write(root: Path, files: dict[str, str]) -> None:
