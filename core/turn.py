@@ -35,7 +35,7 @@ from core.diffs import unified_diff
 from core.edits.apply import plan_edits
 from core.edits.models import EditPlan, ParsedReply
 from core.edits.parse import parse_reply
-from core.edits.writing import write_atomically
+from core.edits.writing import WriteFailed, write_atomically
 from core.events import (
     AnswerText,
     AttemptStarted,
@@ -434,7 +434,11 @@ async def _land(deps, state, instruction, turn_id, options, finish):  # noqa: AN
         if saved is not None:
             yield UserChangesSaved(turn_id=turn_id, commit=saved.sha, files=saved.files)
         message = await _commit_message(deps, instruction, paths, diff)
-    write_atomically(deps.root, changed)
+    try:
+        write_atomically(deps.root, changed)
+    except WriteFailed as exc:  # every file is back as it was: say so and stop
+        yield finish(False, "refused", error=f"{exc}\nNothing was written.")
+        return
     commit_sha = None
     if commit:
         try:
