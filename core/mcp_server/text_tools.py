@@ -8,6 +8,7 @@ is how small models follow them best.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -22,6 +23,9 @@ TRANSLATOR = "my-translator"
 # Classification and code run cold; the measured sweet spot for a label.
 CLASSIFY_TEMPERATURE = 0.1
 MAX_LABELS = 100
+
+# A word has a letter or digit in it: bullets and heading marks are not words.
+_WORD = re.compile(r"\w+(?:['’.-]\w+)*")
 
 SummaryStyle = Literal["gist", "paragraph", "bullets", "conversation"]
 STYLE_REQUESTS: dict[str, str] = {
@@ -112,7 +116,7 @@ async def summarize(
         think=persona.think(),
     )
     summary = result.text.strip()
-    words = len(summary.split())
+    words = len(_WORD.findall(summary))
     return Summary(
         summary=summary,
         words=words,
