@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from core.config.loader import ConfigError, LoadedConfig, load_config
+if TYPE_CHECKING:  # the loader pulls in pydantic: imported only when a command runs
+    from core.config.loader import LoadedConfig
 
 
 class CommandFailed(Exception):
@@ -38,6 +40,8 @@ def repo_from_args(args: argparse.Namespace) -> Path | None:
 
 def load_for(args: argparse.Namespace, flags: dict | None = None) -> LoadedConfig:
     """Load config for a command; a broken config is exit status 2 with the reason."""
+    from core.config.loader import ConfigError, load_config
+
     try:
         loaded = load_config(repo=repo_from_args(args), flags=flags)
     except ConfigError as exc:
