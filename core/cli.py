@@ -27,7 +27,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("diff", "show what the last Ingle turn changed (--working: uncommitted changes)"),
     "map": ("map", "print the repo map a turn would send (ranked, cut to a token budget)"),
     "mcp": ("mcp", "run the MCP server over stdio: local personas and gates as tools"),
-    "mcp": ("mcp", "run the MCP server over stdio: local personas and gates as tools"),
     "stats": ("stats", "tokens, time and money by model and rung; how much stayed local"),
     "check": ("check", "run the compile and browser gates on files and print the diagnostics"),
 }
@@ -107,6 +106,9 @@ def _command_module(module: str):  # noqa: ANN202 - a module object
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list == ["--version"]:  # answered before any command module is imported
+        print(f"ingle {__version__}")
+        return EXIT_OK
     if "--batch" in args_list and "-h" not in args_list and "--help" not in args_list:
         args = build_batch_parser().parse_args(args_list)
         from core.batch import run_batch
