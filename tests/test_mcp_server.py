@@ -178,6 +178,7 @@ async def test_tools_advertise_their_schemas_and_the_text_tools_answer(
 async def test_generate_code_retries_a_failing_answer_with_thinking_and_the_diagnostics(
     fake_ollama: FakeOllama, tmp_path: Path
 ) -> None:
+    (tmp_path / ".git").mkdir()  # the server reads `files` only inside a repository
     (tmp_path / "shapes.py").write_text("class Shape:\n    sides: int\n", encoding="utf-8")
     fake_ollama.script(
         # Undefined name: ruff's F821 fails the Python gate.
@@ -252,6 +253,7 @@ async def test_errors_are_tool_results_with_the_fix(
     fake_ollama: FakeOllama, tmp_path: Path
 ) -> None:
     del fake_ollama.models["qwen3:4b"]  # the classifier's model is not pulled
+    (tmp_path / ".git").mkdir()
     async with mcp_session(fake_ollama.url, tmp_path, tmp_path / "stderr.log") as session:
         missing = await call_error(session, "classify_text", {"text": "x", "labels": ["a", "b"]})
         assert "qwen3:4b" in missing and "ollama pull qwen3:4b" in missing
@@ -300,6 +302,11 @@ async def test_a_dead_model_server_is_an_error_result_not_a_crash(tmp_path: Path
         assert "cannot reach" in message and "ollama serve" in message
         code = await call_error(session, "generate_code", {"task": "x", "language": "go"})
         assert "cannot reach" in code
+        # Not in a repository (Claude Desktop starts servers in /): no file is read.
+        no_repo = await call_error(
+            session, "generate_code", {"task": "x", "language": "go", "files": ["main.go"]}
+        )
+        assert "not running inside a repository" in no_repo and "--repo" in no_repo
     rows = ledger()
     assert [r.outcome for r in rows] == ["error", "error"]
     assert [r.task_kind for r in rows] == ["mcp:summarize", "mcp:generate_code"]

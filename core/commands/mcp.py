@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     for problem in registry.problems:
         log.warning("persona file skipped: %s", problem)
     with Store(loaded.dirs.database) as store:
-        runner = PersonaRunner(loaded, store, registry, workspace=loaded.repo or Path.cwd())
+        runner = PersonaRunner(loaded, store, registry, workspace=loaded.repo)
         server = build_server(runner, SnippetGates(loaded))
         log.info("serving %d personas over stdio; ledger in %s", len(registry.names()), store.path)
         server.run()  # until the client closes stdin

@@ -1,7 +1,8 @@
 """Files a caller names for generate_code, read by the server so the caller need not send them.
 
-Only text files inside the workspace (the repository the server runs in) are read:
-the contents go to a model, so a path must not reach the user's other files.
+Only text files inside the repository the server runs in are read, and none when it
+runs outside one: the contents go to a model, so a path must not reach the user's
+other files.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ class ReferenceFile(BaseModel):
     content: str
 
 
-def read_reference_files(paths: Sequence[str], workspace: Path) -> list[ReferenceFile]:
+def read_reference_files(paths: Sequence[str], workspace: Path | None) -> list[ReferenceFile]:
+    if not paths:
+        return []
+    if workspace is None:
+        raise DelegationRefused(
+            "files: the server is not running inside a repository, so it reads no files",
+            "paste the relevant code into `context`, or start the server in the project "
+            "(`ingle mcp --repo PATH`, or the client's working directory)",
+        )
     root = workspace.resolve()
     return [ReferenceFile(path=raw, content=_read_one(raw, root)) for raw in paths]
 

@@ -44,13 +44,17 @@ class DelegationRefused(Exception):
 
 class PersonaRunner:
     def __init__(
-        self, loaded: LoadedConfig, store: Store, registry: PersonaRegistry, workspace: Path
+        self,
+        loaded: LoadedConfig,
+        store: Store,
+        registry: PersonaRegistry,
+        workspace: Path | None,
     ) -> None:
         self.loaded = loaded
         self.store = store
         self.registry = registry
-        # Where relative `files` paths are read from: the repository, else the directory
-        # the client started the server in.
+        # The repository whose files generate_code may read; None outside a repository
+        # (Claude Desktop starts servers in /, which must not expose the whole disk).
         self.workspace = workspace
         self._backends: dict[str, ModelBackend] = {}
 
