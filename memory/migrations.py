@@ -96,8 +96,24 @@ def _v3_turns(db: sqlite_utils.Database) -> None:
     db["model_calls"].create_index(["turn_id"])
 
 
+def _v4_token_calibration(db: sqlite_utils.Database) -> None:
+    # Per-model characters-per-token learned from the prompt token counts servers report
+    # (memory/token_calibration.py), so the context planner starts calibrated.
+    db["token_calibration"].create(
+        {
+            "model": str,
+            "chars_per_token": float,
+            "error": float,
+            "samples": int,
+            "updated_at": float,
+        },
+        pk="model",
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_calls_and_trust,
     _v2_repo_tags,
     _v3_turns,
+    _v4_token_calibration,
 ]
