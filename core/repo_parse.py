@@ -1,9 +1,9 @@
 """Parse many source files into tags, in this process or spread over a process pool.
 
 tree-sitter holds the GIL while it parses, so threads do not help; worker processes do on
-a cold build (about 1.8x on 2 cores for the Python standard library, measured by
-benchmarks/bench_repomap.py). Starting a worker costs a fresh interpreter plus the
-grammar imports, so small batches (the usual warm case: a few edited files) stay in process.
+a cold build when a core is free (benchmarks/bench_repomap.py prints the pool against one
+process). Starting a worker costs a fresh interpreter plus the grammar imports, so small
+batches (the usual warm case: a few edited files) stay in process.
 """
 
 from __future__ import annotations
@@ -52,14 +52,14 @@ def worker_count() -> int:
 def parse_sources(
     root: Path, files: Sequence[SourceFile], grammars: Grammars, workers: int | None = None
 ) -> list[ParsedSource]:
-    """Tags for each of `files`; `workers` None picks by batch size and cores, 1 forces
-    in-process parsing (reusing `grammars`)."""
+    """Tags for each of `files`. `workers`: processes parsing in all, this one included
+    (None: one per core for a big batch, else 1; 1: in this process only)."""
     if workers is None:
         big = sum(f.size for f in files) >= POOL_MIN_BYTES
         workers = min(worker_count(), 8) if big else 1
     if workers > 1 and len(files) > 1:
         try:
-            return _parse_in_pool(root, files, workers)
+            return _parse_shared(root, files, workers, grammars)
         except (BrokenProcessPool, OSError):
             pass  # no processes here (sandbox, fd limit): the same work, in process
     return [_parse_one(root, f, grammars) for f in files]
@@ -71,14 +71,28 @@ def parse_chunk(root: str, files: list[SourceFile]) -> list[ParsedSource]:
     return [_parse_one(Path(root), f, grammars) for f in files]
 
 
-def _parse_in_pool(root: Path, files: Sequence[SourceFile], workers: int) -> list[ParsedSource]:
-    chunks = _balanced_chunks(files, workers * CHUNKS_PER_WORKER)
+def _parse_shared(
+    root: Path, files: Sequence[SourceFile], processes: int, grammars: Grammars
+) -> list[ParsedSource]:
+    """`processes - 1` workers take chunks from the front of the queue while this
+    process takes them from the back, cancelling each in the pool before a worker
+    starts it. So this process never sits idle waiting, and on a machine whose cores
+    are all busy the pool costs little more than one worker's start-up."""
+    chunks = _balanced_chunks(files, processes * CHUNKS_PER_WORKER)
     # spawn, not fork: the caller may be a TUI with threads running, and forking a
     # threaded process can deadlock the child.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    results: list[ParsedSource] = []
+    with ProcessPoolExecutor(max_workers=processes - 1, mp_context=context) as pool:
         futures = [pool.submit(parse_chunk, str(root), chunk) for chunk in chunks]
-        return [parsed for future in futures for parsed in future.result()]
+        for chunk, future in zip(reversed(chunks), reversed(futures)):
+            if not future.cancel():
+                break  # a worker has it, and every chunk before it
+            results.extend(_parse_one(root, f, grammars) for f in chunk)
+        for future in futures:
+            if not future.cancelled():
+                results.extend(future.result())
+    return results
 
 
 def _balanced_chunks(files: Sequence[SourceFile], count: int) -> list[list[SourceFile]]:

@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict
 
 from core.repo_files import SourceFile, list_source_files
-from core.repo_languages import Grammars
-from core.repo_parse import ParsedSource, parse_sources
+from core.repo_languages import Grammars, language_for
+from core.repo_parse import parse_sources
 from core.repo_rank import RefGraph, rank
 from core.repo_render import MapItem, TokenEstimator, estimate_tokens, fit
 from core.repo_tags import TAGS_FORMAT, FileOutline, FileTags
+from memory.tag_cache import TagCache, TagCacheEntry, TagCacheError
 
 if TYPE_CHECKING:
     from memory.store import Store
-    from memory.tag_cache import TagCache
 
 MIN_MAP_TOKENS = 256
 MAX_MAP_TOKENS = 4096
@@ -68,6 +68,7 @@ class RepoMapResult(BaseModel):
     files_parsed: int  # parsed in this build
     files_cached: int  # taken from the in-memory or database cache
     parse_errors: list[str]  # "path: reason" for files that could not be read
+    notes: list[str] = []  # what went wrong but did not stop the map (the tag cache failing)
     timings: RepoMapTimings
 
 
@@ -121,11 +122,8 @@ class RepoMap:
         self.root = root.resolve()
         self._estimate = estimate
         self._workers = workers  # None: decide per build; 1: never start processes
-        self._cache: TagCache | None = None
-        if store is not None:
-            from memory.tag_cache import TagCache
-
-            self._cache = TagCache(store, self.root, TAGS_FORMAT)
+        self._cache = TagCache(store, self.root, TAGS_FORMAT) if store is not None else None
+        self._notes: list[str] = []
         self._entries: dict[str, _Entry] = {}
         self._loaded_db = False
         self._graph: RefGraph | None = None
@@ -142,8 +140,10 @@ class RepoMap:
 
     def _build(self, chat_files: set[str], mentioned: set[str], budget: int) -> RepoMapResult:
         started = time.perf_counter()
+        self._notes = []
         files = list_source_files(self.root)
         if not self._loaded_db:
+            self._loaded_db = True
             self._load_from_db({f.path for f in files})
         stale = [f for f in files if not self._is_current(f)]
         gone = set(self._entries) - {f.path for f in files}
@@ -154,7 +154,7 @@ class RepoMap:
 
         if self._graph is None or stale or gone:
             self._graph = RefGraph.build({p: e.tags for p, e in self._entries.items()})
-        chat = {_normalise(p) for p in chat_files}
+        chat = {self._relative(p) for p in chat_files}
         ranking = rank(self._graph, chat, mentioned, limit=max(budget, 1))
         items = [MapItem(d.path, d.name) for d in ranking.definitions]
         with_defs = {d.path for d in ranking.definitions}
@@ -173,6 +173,7 @@ class RepoMap:
             files_parsed=len(stale),
             files_cached=len(files) - len(stale),
             parse_errors=errors,
+            notes=self._notes,
             timings=RepoMapTimings(
                 list_s=listed - started,
                 parse_s=parsed - listed,
@@ -186,60 +187,70 @@ class RepoMap:
         entry = self._entries.get(f.path)
         return entry is not None and entry.mtime_ns == f.mtime_ns and entry.size == f.size
 
+    def _cache_failed(self, exc: TagCacheError) -> None:
+        """Carry on from memory (and parsing) for the rest of this RepoMap's life."""
+        self._notes.append(str(exc))
+        self._cache = None
+
     def _load_from_db(self, present: set[str]) -> None:
-        self._loaded_db = True
         if self._cache is None:
             return
-        vanished: list[str] = []
-        for row in self._cache.load():
+        try:
+            rows = self._cache.load()
+            vanished = [row.path for row in rows if row.path not in present]
+            self._cache.forget(vanished)  # deleted (or now ignored) since they were cached
+        except TagCacheError as exc:
+            self._cache_failed(exc)
+            return
+        for row in rows:
             if row.path in present:
                 tags = FileTags.model_validate_json(row.tags)
                 self._entries[row.path] = _Entry(row.mtime_ns, row.size, tags, None)
-            else:
-                vanished.append(row.path)  # deleted (or now ignored) since it was cached
-        self._cache.forget(vanished)
 
     def _refresh(self, stale: list[SourceFile], gone: set[str]) -> list[str]:
         """Parse what changed, store it, drop what disappeared; returns read errors."""
-        from memory.tag_cache import TagCacheEntry
-
         for path in gone:
             del self._entries[path]
-        results: list[ParsedSource] = parse_sources(self.root, stale, self._grammars, self._workers)
-        errors = [f"{r.path}: {r.error}" for r in results if r.error]
+        results = parse_sources(self.root, stale, self._grammars, self._workers)
         fresh = [r for r in results if not r.error]
-        for r in fresh:
-            tags = FileTags.model_validate_json(r.tags)
-            self._entries[r.path] = _Entry(r.mtime_ns, r.size, tags, r.outline)
         for r in results:
             if r.error:  # unreadable now: leave it out rather than show stale tags
                 self._entries.pop(r.path, None)
+            else:
+                tags = FileTags.model_validate_json(r.tags)
+                self._entries[r.path] = _Entry(r.mtime_ns, r.size, tags, r.outline)
         if self._cache is not None:
-            self._cache.forget(gone)
-            self._cache.save(
-                [
-                    TagCacheEntry(
-                        path=r.path,
-                        mtime_ns=r.mtime_ns,
-                        size=r.size,
-                        tags=r.tags,
-                        outline=r.outline,
-                    )
-                    for r in fresh
-                ]
-            )
-        return errors
+            entries = [
+                TagCacheEntry(
+                    path=r.path, mtime_ns=r.mtime_ns, size=r.size, tags=r.tags, outline=r.outline
+                )
+                for r in fresh
+            ]
+            try:
+                self._cache.forget(gone)
+                self._cache.save(entries)
+            except TagCacheError as exc:
+                self._cache_failed(exc)
+        return [f"{r.path}: {r.error}" for r in results if r.error]
 
     def _outlines(self, paths: set[str]) -> dict[str, FileOutline]:
-        """Outlines for rendering: parsed JSON kept in memory, else read from the cache."""
-        need_db = [
-            p
-            for p in paths
-            if self._entries[p].outline is None and not self._entries[p].outline_json
-        ]
-        if need_db and self._cache is not None:
-            for path, outline_json in self._cache.outlines(need_db).items():
-                self._entries[path].outline_json = outline_json
+        """Outlines for rendering: kept in memory, else read from the cache, else (the row
+        is gone or describes another version of the file) parsed again."""
+        need = [p for p in paths if self._entries[p].outline is None]
+        missing = {p for p in need if not self._entries[p].outline_json}
+        if missing and self._cache is not None:
+            try:
+                rows = self._cache.outlines(missing)
+            except TagCacheError as exc:
+                self._cache_failed(exc)
+                rows = []
+            for row in rows:
+                entry = self._entries[row.path]
+                if (row.mtime_ns, row.size) == (entry.mtime_ns, entry.size):
+                    entry.outline_json = row.outline
+                    missing.discard(row.path)
+        if missing:
+            self._reparse_outlines(missing)
         found: dict[str, FileOutline] = {}
         for path in paths:
             entry = self._entries[path]
@@ -248,6 +259,25 @@ class RepoMap:
                 entry.outline_json = None
             found[path] = entry.outline or FileOutline()
         return found
+
+    def _reparse_outlines(self, paths: set[str]) -> None:
+        files = [
+            SourceFile(p, language_for(p) or "", self._entries[p].mtime_ns, self._entries[p].size)
+            for p in sorted(paths)
+        ]
+        for r in parse_sources(self.root, files, self._grammars, workers=1):
+            if not r.error:
+                self._entries[r.path].outline_json = r.outline
+
+    def _relative(self, path: str) -> str:
+        """A chat file as the map names it: repository-relative, forward slashes."""
+        given = Path(path)
+        if given.is_absolute():
+            try:
+                return given.resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                return path  # outside the repository: matches no mapped file
+        return _normalise(path)
 
 
 def _normalise(path: str) -> str:

@@ -8,7 +8,9 @@ every file, and the outline only read for the files that end up in a map.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -30,6 +32,17 @@ class CachedTags(BaseModel):
     tags: str
 
 
+class CachedOutline(BaseModel):
+    """A cached file's outline, with the identity of the file version it describes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    mtime_ns: int
+    size: int
+    outline: str
+
+
 class TagCacheEntry(BaseModel):
     """A freshly parsed file to store."""
 
@@ -42,38 +55,53 @@ class TagCacheEntry(BaseModel):
     outline: str
 
 
+class TagCacheError(Exception):
+    """The cache could not be read or written (locked, corrupt or unwritable database)."""
+
+
 class TagCache:
-    """The cached tags of one repository (rows keyed by the repository's resolved path)."""
+    """The cached tags of one repository (rows keyed by the repository's resolved path).
+
+    The map builds in a worker thread while the engine writes to the same database from
+    its own; each operation here therefore uses a connection of its own (the database is
+    in WAL mode), so neither side's transactions can commit or roll back the other's.
+    An in-memory store has no file to share, so its connection is used directly.
+    """
 
     def __init__(self, store: Store, repo: Path, tags_format: int) -> None:
-        self._db = store.db
+        self._store = store
         self._repo = str(repo.resolve())
         self._format = tags_format
 
     def load(self) -> list[CachedTags]:
         """Every row of this repository written by the current extractor format."""
-        cursor = self._db.execute(
-            f"SELECT path, mtime_ns, size, tags FROM {TABLE} WHERE repo = ? AND format = ?",
-            [self._repo, self._format],
-        )
+        with self._connection() as conn:
+            rows = conn.execute(
+                f"SELECT path, mtime_ns, size, tags FROM {TABLE} WHERE repo = ? AND format = ?",
+                [self._repo, self._format],
+            ).fetchall()
         return [
             CachedTags(path=path, mtime_ns=mtime_ns, size=size, tags=tags)
-            for path, mtime_ns, size, tags in cursor.fetchall()
+            for path, mtime_ns, size, tags in rows
         ]
 
-    def outlines(self, paths: Iterable[str]) -> dict[str, str]:
-        """The stored outline JSON of each of `paths` that has a current row."""
+    def outlines(self, paths: Iterable[str]) -> list[CachedOutline]:
+        """The stored outlines of those of `paths` that have a current row."""
         wanted = list(paths)
-        found: dict[str, str] = {}
-        for start in range(0, len(wanted), _BATCH):
-            chunk = wanted[start : start + _BATCH]
-            marks = ",".join("?" * len(chunk))
-            cursor = self._db.execute(
-                f"SELECT path, outline FROM {TABLE} "
-                f"WHERE repo = ? AND format = ? AND path IN ({marks})",
-                [self._repo, self._format, *chunk],
-            )
-            found.update(cursor.fetchall())
+        found: list[CachedOutline] = []
+        with self._connection() as conn:
+            for start in range(0, len(wanted), _BATCH):
+                chunk = wanted[start : start + _BATCH]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    f"SELECT path, mtime_ns, size, outline FROM {TABLE} "
+                    f"WHERE repo = ? AND format = ? AND path IN ({marks})",
+                    [self._repo, self._format, *chunk],
+                ).fetchall()
+                found += [
+                    CachedOutline(path=path, mtime_ns=mtime_ns, size=size, outline=outline)
+                    for path, mtime_ns, size, outline in rows
+                ]
         return found
 
     def save(self, entries: Sequence[TagCacheEntry]) -> None:
@@ -84,8 +112,8 @@ class TagCache:
             (self._repo, e.path, e.mtime_ns, e.size, self._format, e.tags, e.outline)
             for e in entries
         ]
-        with self._db.conn:
-            self._db.conn.executemany(
+        with self._connection() as conn, conn:
+            conn.executemany(
                 f"INSERT OR REPLACE INTO {TABLE} "
                 "(repo, path, mtime_ns, size, format, tags, outline) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows,
@@ -96,9 +124,37 @@ class TagCache:
         rows = [(self._repo, path) for path in paths]
         if not rows:
             return
-        with self._db.conn:
-            self._db.conn.executemany(f"DELETE FROM {TABLE} WHERE repo = ? AND path = ?", rows)
+        with self._connection() as conn, conn:
+            conn.executemany(f"DELETE FROM {TABLE} WHERE repo = ? AND path = ?", rows)
 
     def count(self) -> int:
-        cursor = self._db.execute(f"SELECT count(*) FROM {TABLE} WHERE repo = ?", [self._repo])
-        return int(cursor.fetchone()[0])
+        with self._connection() as conn:
+            return int(
+                conn.execute(
+                    f"SELECT count(*) FROM {TABLE} WHERE repo = ?", [self._repo]
+                ).fetchone()[0]
+            )
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one operation; SQLite errors become TagCacheError."""
+        shared = str(self._store.path) == ":memory:"
+        try:
+            conn = self._store.db.conn if shared else sqlite3.connect(self._store.path, timeout=10)
+        except sqlite3.Error as exc:
+            raise TagCacheError(_explain(self._store.path, exc)) from exc
+        try:
+            yield conn
+        except sqlite3.Error as exc:
+            raise TagCacheError(_explain(self._store.path, exc)) from exc
+        finally:
+            if not shared:
+                conn.close()
+
+
+def _explain(path: Path, exc: sqlite3.Error) -> str:
+    return (
+        f"the repo map's tag cache in {path} failed ({exc}); the map is built without it. "
+        "If the database is locked, another Ingle may be writing; if it is damaged, move it "
+        "aside (Ingle creates a new one)"
+    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import textwrap
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import git
@@ -13,7 +15,7 @@ import pytest
 from core.cli import main
 from core.repo_files import RepoFilesError, list_source_files
 from core.repo_languages import Grammars
-from core.repo_parse import parse_sources
+from core.repo_parse import parse_chunk, parse_sources
 from core.repo_render import estimate_tokens
 from core.repo_tags import TAGS_FORMAT
 from core.repomap import RepoMap, identifiers_in, map_budget_for
@@ -230,6 +232,28 @@ def test_in_process_cache_needs_no_database(repo: Path) -> None:
     assert mapper.build(set(), set(), 500).files_parsed == 1
 
 
+def test_a_failing_cache_is_reported_and_the_map_still_built(repo: Path, store: Store) -> None:
+    store.db["repo_tags"].drop()  # e.g. a database from a broken downgrade
+    mapper = RepoMap(repo, store)
+    result = mapper.build({"app/main.py"}, set(), 1000)
+    assert "│def load_settings():" in result.text
+    assert len(result.notes) == 1 and "tag cache" in result.notes[0]
+    assert "no such table" in result.notes[0]
+    # Later builds run from memory without repeating the complaint.
+    assert mapper.build(set(), set(), 1000).notes == []
+
+
+def test_outlines_missing_from_the_cache_are_parsed_again(repo: Path, store: Store) -> None:
+    RepoMap(repo, store).build(set(), set(), 1000)
+    mapper = RepoMap(repo, store)
+    mapper.build(set(), set(), 1)  # tags loaded from the database, almost no outlines
+    cache = TagCache(store, repo, TAGS_FORMAT)
+    cache.forget(row.path for row in cache.load())  # e.g. another Ingle dropped them
+    text = mapper.build(set(), set(), 5000).text
+    assert "│def frobnicate_widgets(count):" in text
+    assert "\n│\n" not in text  # no definition line rendered without its text
+
+
 def test_rows_of_another_tags_format_are_not_used(repo: Path, store: Store) -> None:
     RepoMap(repo, store).build(set(), set(), 100)
     assert len(TagCache(store, repo, TAGS_FORMAT).load()) == 9
@@ -239,8 +263,11 @@ def test_rows_of_another_tags_format_are_not_used(repo: Path, store: Store) -> N
 def test_worker_processes_give_the_same_tags(repo: Path) -> None:
     files = list_source_files(repo)
     in_process = parse_sources(repo, files, Grammars(), workers=1)
-    pooled = parse_sources(repo, files, Grammars(), workers=2)
-    assert sorted(pooled, key=lambda p: p.path) == sorted(in_process, key=lambda p: p.path)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        in_worker = pool.submit(parse_chunk, str(repo), files).result()
+    assert in_worker == in_process
+    shared = parse_sources(repo, files, Grammars(), workers=2)
+    assert sorted(shared, key=lambda p: p.path) == in_process
 
 
 def test_identifiers_in_a_message() -> None:

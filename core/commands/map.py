@@ -57,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.write(result.text)
     for error in result.parse_errors:
         print(f"note: could not read {error}", file=sys.stderr)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     print(
         f"map: {result.tokens} of {budget} tokens, {len(result.files_ranked)} files shown; "
         f"{result.files_total} source files, {result.files_parsed} parsed, "
