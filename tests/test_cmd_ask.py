@@ -65,7 +65,7 @@ def test_schema_prints_validated_json_only(fake_ollama, capsys, tmp_path):
                                   "required": ["label"]}))
     fake_ollama.script(Reply(text='{"label": "transport"}'))
     assert main(["ask", "--schema", str(schema), "classify: subway fare $2.75"]) == 0
-    out, err = capsys.readouterr()
+    out, _ = capsys.readouterr()
     assert json.loads(out) == {"label": "transport"}
     assert fake_ollama.requests_to("/api/chat")[0].json["format"]["required"] == ["label"]
 

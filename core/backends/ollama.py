@@ -323,5 +323,12 @@ def _tool_call(call: dict[str, Any]) -> ToolCall:
     function = call.get("function") or {}
     arguments = function.get("arguments") or {}
     if isinstance(arguments, str):  # OpenAI-style string arguments from some proxies
-        arguments = json.loads(arguments or "{}")
+        try:
+            arguments = json.loads(arguments or "{}")
+        except json.JSONDecodeError:
+            raise StreamFailed(
+                f"the model called tool '{function.get('name', '')}' with arguments that are "
+                f"not JSON: {arguments[:200]!r}",
+                "retry; a model that often does this may need a tool-calling template",
+            ) from None
     return ToolCall(id=call.get("id"), name=function.get("name", ""), arguments=arguments)
