@@ -307,3 +307,12 @@ def test_ingle_map_refuses_files_outside_the_repository(
     assert "not inside the repository" in capsys.readouterr().err
     assert main(["map", "app/nope.py"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_ingle_map_with_repo_takes_files_relative_to_it(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["map", "--repo", str(repo), "--tokens", "300", "app/main.py"]) == 0
+    out = capsys.readouterr().out
+    assert "app/settings.py:" in out and "app/main.py" not in out

@@ -69,15 +69,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _in_repo(repo: Path, name: str) -> str:
-    """FILE as given (relative to the current directory, or absolute) -> repo-relative."""
+    """FILE as given -> repo-relative. Relative names are tried against the current
+    directory first (what a shell completes), then against the repository (--repo)."""
     from core.commands.common import CommandFailed
 
-    path = Path(name).expanduser()
-    absolute = (path if path.is_absolute() else Path.cwd() / path).resolve()
-    try:
-        relative = absolute.relative_to(repo)
-    except ValueError:
-        raise CommandFailed(f"{name}: not inside the repository {repo}", 2) from None
-    if not absolute.is_file():
-        raise CommandFailed(f"{name}: no such file in {repo}", 2)
-    return relative.as_posix()
+    given = Path(name).expanduser()
+    bases = [Path.cwd()] if given.is_absolute() else [Path.cwd(), repo]
+    for base in bases:
+        absolute = (base / given).resolve()
+        if absolute.is_relative_to(repo) and absolute.is_file():
+            return absolute.relative_to(repo).as_posix()
+    absolute = (bases[0] / given).resolve()
+    if not absolute.is_relative_to(repo):
+        raise CommandFailed(f"{name}: not inside the repository {repo}", 2)
+    raise CommandFailed(f"{name}: no such file in {repo}", 2)
