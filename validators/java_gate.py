@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from validators.discovery import INSTALL_HINTS, find_javac
+from validators.discovery import INSTALL_HINTS, find_javac, not_found
 from validators.gate import GateEnv, Stopwatch, could_not_run, finished, relative_to_root, timed_out
 from validators.process import run_tool
 from validators.results import Diagnostic, GateResult, Severity
@@ -35,7 +35,13 @@ class JavaGate:
         watch = Stopwatch()
         javac = find_javac(self.env.settings)
         if javac is None:
-            return could_not_run(self.name, files, "javac not found", INSTALL_HINTS["javac"], watch)
+            return could_not_run(
+                self.name,
+                files,
+                not_found("javac", self.env.settings.javac_executable),
+                INSTALL_HINTS["javac"],
+                watch,
+            )
         limit = self.env.settings.timeouts.java
         roots = sorted({source_root(root, rel) for rel in files})
         with tempfile.TemporaryDirectory(prefix="ingle-javac-") as out:

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from validators.discovery import INSTALL_HINTS, FoundTool, find_node
+from validators.discovery import INSTALL_HINTS, FoundTool, find_node, not_found
 from validators.eslint_config import flat_config, is_module, shared_script_globals
 from validators.gate import GateEnv, Stopwatch, could_not_run, finished, relative_to_root, timed_out
 from validators.npm_tools import ensure_npm_tool
@@ -37,7 +37,13 @@ class JavaScriptGate:
         watch = Stopwatch()
         node = find_node(self.env.settings)
         if node is None:
-            return could_not_run(self.name, files, "node not found", INSTALL_HINTS["node"], watch)
+            return could_not_run(
+                self.name,
+                files,
+                not_found("node", self.env.settings.node_executable),
+                INSTALL_HINTS["node"],
+                watch,
+            )
         limit = self.env.settings.timeouts.javascript
         try:
             async with asyncio.timeout(limit):
@@ -127,6 +133,8 @@ def _from_eslint(report: dict, root: Path) -> list[Diagnostic]:
     rel = relative_to_root(report.get("filePath", ""), root)
     found = []
     for m in report.get("messages", []):
+        if not m.get("ruleId") and not m.get("fatal"):
+            continue  # ESLint's notes about ignored /* eslint */ comments: not about the code
         found.append(
             Diagnostic(
                 file=rel,

@@ -16,7 +16,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from validators.discovery import INSTALL_HINTS, FoundTool, find_node, find_npm, find_npm_tool
+from validators.discovery import (
+    INSTALL_HINTS,
+    FoundTool,
+    find_node,
+    find_npm,
+    find_npm_tool,
+    not_found,
+)
 from validators.gate import GateEnv
 from validators.process import run_tool
 
@@ -122,6 +129,8 @@ async def ensure_npm_tool(
     tool = find_npm_tool(name, configured, root, env.npm_prefix, node)
     if tool is not None:
         return tool, ""
+    if configured:
+        return None, not_found(name, configured)
     if not env.settings.auto_install_tools:
         return None, f"{name} not found and gates.auto_install_tools is off"
     installed = await install_tools(env)

@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from validators.discovery import INSTALL_HINTS, find_ruff
+from validators.discovery import INSTALL_HINTS, find_ruff, not_found
 from validators.gate import (
     GateEnv,
     Stopwatch,
@@ -45,13 +45,20 @@ class PythonGate:
             diagnostics.extend(compile_file(root, rel))
         ruff = find_ruff(self.env.settings)
         if ruff is None:
-            return could_not_run(self.name, files, "ruff not found", INSTALL_HINTS["ruff"], watch)
+            return could_not_run(
+                self.name,
+                files,
+                not_found("ruff", self.env.settings.python_ruff),
+                INSTALL_HINTS["ruff"],
+                watch,
+            )
         target = f"py{sys.version_info.major}{sys.version_info.minor}"
         argv = [
             *ruff.argv,
             "check",
             "--isolated",
             "--no-cache",
+            "--ignore-noqa",  # a suppression comment written by a model must not silence the gate
             "--select",
             _RUFF_SELECT,
             "--target-version",
@@ -74,7 +81,7 @@ class PythonGate:
         ruff_diagnostics = [_from_ruff(f, root) for f in findings]
         # compile() and ruff often see the same error (`break` outside a loop, a syntax
         # error): keep ruff's, which names a rule and a column.
-        seen = {(d.file, d.line) for d in ruff_diagnostics if d.severity is Severity.ERROR}
+        seen = {(d.file, d.line) for d in ruff_diagnostics}
         diagnostics = [d for d in diagnostics if (d.file, d.line) not in seen]
         return finished(
             self.name, files, [*ruff_diagnostics, *diagnostics], watch, "compile + ruff"
@@ -83,7 +90,7 @@ class PythonGate:
 
 def compile_file(root: Path, rel: str) -> list[Diagnostic]:
     """compile() the file as py_compile would (source bytes, so coding cookies count);
-    SyntaxWarnings become warnings."""
+    compile-time warnings become warnings."""
     path = root / rel
     try:
         source = path.read_bytes()
@@ -116,7 +123,8 @@ def compile_file(root: Path, rel: str) -> list[Diagnostic]:
             tool="python",
         )
         for w in caught
-        if issubclass(w.category, SyntaxWarning)
+        # Invalid escapes are a DeprecationWarning before 3.12, a SyntaxWarning after.
+        if issubclass(w.category, (SyntaxWarning, DeprecationWarning))
     ]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from validators.browser_gate import BrowserGate
-from validators.discovery import INSTALL_HINTS
+from validators.discovery import INSTALL_HINTS, not_found
 from validators.eslint_config import is_module
 from validators.gate import GateEnv, Stopwatch, could_not_run, finished, not_applicable
 from validators.go_gate import GoGate, GoUnusable, check_packages
@@ -146,7 +146,13 @@ async def _check_go(code: str, root: Path, env: GateEnv) -> GateResult:
     gate = GoGate(env)
     toolchain = gate.toolchain()
     if toolchain is None:
-        return could_not_run("go", ["snippet.go"], "go not found", INSTALL_HINTS["go"], watch)
+        return could_not_run(
+            "go",
+            ["snippet.go"],
+            not_found("go", env.settings.go_executable),
+            INSTALL_HINTS["go"],
+            watch,
+        )
     scaffold = scaffold_go(code)
     module = root / "module"
     module.mkdir()

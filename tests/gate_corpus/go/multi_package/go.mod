@@ -1,0 +1,3 @@
+module example.com/tank
+
+go 1.22

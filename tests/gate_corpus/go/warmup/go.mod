@@ -1,0 +1,3 @@
+module ingle.test/warmup
+
+go 1.22

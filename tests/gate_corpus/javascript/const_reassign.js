@@ -1,0 +1,6 @@
+const speed = 2;
+function tick(dt) {
+  speed = speed * dt;
+  return speed;
+}
+tick(16);

@@ -1,0 +1,4 @@
+var score = 0;
+function addPoints(n) {
+  score += n;
+}

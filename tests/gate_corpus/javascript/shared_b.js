@@ -1,0 +1,2 @@
+addPoints(3);
+console.log(score);

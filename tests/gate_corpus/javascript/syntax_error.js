@@ -1,0 +1,4 @@
+const bubbles = [];
+function spawn() {
+  bubbles.push({ x: 1, y: });
+}

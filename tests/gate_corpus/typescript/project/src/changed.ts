@@ -1,0 +1,3 @@
+import { legacy } from "./legacy";
+
+export const doubled: string = legacy * 2;

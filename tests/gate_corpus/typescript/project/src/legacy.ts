@@ -1,0 +1,1 @@
+export const legacy: number = "already broken before this change";
