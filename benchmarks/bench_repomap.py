@@ -1,0 +1,298 @@
+"""Repo map speed and memory on a real repository, next to Aider's in the same run.
+
+The repository: every .py file of this interpreter's standard library (sysconfig's stdlib
+dir, site-packages left out; about 1,790 files), copied into a fresh git repository.
+Ingle is measured cold and warm from a new process (`ingle map`, as a user runs it),
+and cold and warm inside one process (a RepoMap kept alive, as the TUI does). Aider is
+installed into a throwaway virtualenv created here (never a project dependency) and runs
+`aider --show-repo-map` on the same repository, same chat file and budget, offline.
+
+    .venv/bin/python benchmarks/bench_repomap.py [--tokens 1024] [--no-aider]
+
+Targets (issue 4): warm in process < 200 ms; warm new process < 2 s; cold >= 3x faster
+than Aider's cold --show-repo-map. Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+
+CHAT_FILE = "json/decoder.py"
+MESSAGES = [  # different requests against the same warm map, as successive turns send
+    "",
+    "make scanstring handle surrogate pairs",
+    "JSONDecodeError should report the column",
+    "speed up py_make_scanner",
+]
+AIDER_FLAGS = [
+    "--show-repo-map",
+    "--no-check-update",
+    "--no-analytics",
+    "--no-show-release-notes",
+    "--no-gitignore",
+    "--no-pretty",
+    "--no-fancy-input",
+    "--no-show-model-warnings",
+    "--map-multiplier-no-files", "1",
+    "--model", "ollama_chat/qwen3:8b",
+]  # fmt: skip
+
+
+@dataclass
+class Run:
+    wall_s: float
+    peak_rss_mb: float  # the process's own peak resident set
+    stdout: str
+    stderr: str
+    status: int
+
+
+def run_measured(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float = 900) -> Run:
+    """Run a command; wall time, and its peak RSS from wait4 (its own, not this process's)."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except KeyboardInterrupt:
+            proc.kill()
+            raise
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Run(
+            wall,
+            usage.ru_maxrss / 1024,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+            proc.returncode,
+        )
+
+
+def make_stdlib_repo(where: Path) -> tuple[Path, int, float]:
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    repo = where / "stdlib"
+    count = 0
+    size = 0
+    for source in stdlib.rglob("*.py"):
+        relative = source.relative_to(stdlib)
+        if relative.parts[0] in ("site-packages", "dist-packages") or not source.is_file():
+            continue
+        target = repo / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        count += 1
+        size += target.stat().st_size
+    git_env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@localhost",
+               "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@localhost"}  # fmt: skip
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "stdlib"]):
+        subprocess.run(["git", *args], cwd=repo, env=git_env, check=True)
+    return repo, count, size / 1e6
+
+
+def measure_ingle_processes(repo: Path, home: Path, tokens: int, warm_runs: int) -> dict:
+    env = {**os.environ, "INGLE_HOME": str(home)}
+    cmd = [sys.executable, "-m", "core.cli", "map", "--tokens", str(tokens), CHAT_FILE]
+    cold = run_measured(cmd, repo, env)
+    if cold.status != 0:
+        raise SystemExit(f"ingle map failed ({cold.status}):\n{cold.stderr}")
+    warm = [run_measured(cmd, repo, env) for _ in range(warm_runs)]
+    return {
+        "cold": cold,
+        "warm": warm,
+        "warm_s": statistics.median(r.wall_s for r in warm),
+        "summary": cold.stderr.strip().splitlines()[-1],
+    }
+
+
+def measure_ingle_in_process(repo: Path, home: Path, tokens: int) -> dict:
+    from core.repo_parse import core_count
+    from core.repomap import RepoMap, identifiers_in
+    from memory.store import Store
+
+    figures: dict = {}
+    # Cold three ways: one process; this process plus a worker per other core; and as
+    # built by default (a worker per idle core, judged by the load average).
+    for label, workers in (("cold_single_s", 1), ("cold_pool_s", core_count())):
+        with Store(home / f"{label}.db") as store:
+            started = time.perf_counter()
+            RepoMap(repo, store, workers=workers).build({CHAT_FILE}, set(), tokens)
+            figures[label] = time.perf_counter() - started
+    with Store(home / "default.db") as store:
+        mapper = RepoMap(repo, store)
+        figures["load"] = os.getloadavg()[0]
+        started = time.perf_counter()
+        first = mapper.build({CHAT_FILE}, set(), tokens)
+        figures["cold_s"] = time.perf_counter() - started
+        figures["map_lines"] = first.text.count("\n")
+        same: list[float] = []
+        for _ in range(5):
+            result = mapper.build({CHAT_FILE}, set(), tokens)
+            same.append(result.timings.total_s)
+        figures["warm_same_s"] = statistics.median(same)
+        figures["warm_parts"] = result.timings
+        varied = [
+            mapper.build({CHAT_FILE}, identifiers_in(m), tokens).timings.total_s for m in MESSAGES
+        ]
+        figures["warm_varied_s"] = statistics.median(varied)
+        tracemalloc.start()
+        mapper.build({CHAT_FILE}, identifiers_in(MESSAGES[1]), tokens)
+        figures["warm_alloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+    return figures
+
+
+def aider_venv(path: Path) -> Path:
+    """The throwaway virtualenv with aider-chat, created (once per path) by this script."""
+    aider = path / "bin" / "aider"
+    if aider.exists():
+        return aider
+    print(f"installing aider-chat into {path} (throwaway; about a minute) ...", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
+    pip = subprocess.run(
+        [str(path / "bin" / "python"), "-m", "pip", "install", "-q", "aider-chat"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if pip.returncode != 0:
+        shutil.rmtree(path, ignore_errors=True)  # half an install would pass for a whole one
+        raise RuntimeError(f"pip install aider-chat failed:\n{pip.stderr[-2000:]}")
+    return aider
+
+
+def measure_aider(aider: Path, repo: Path, scratch: Path, tokens: int, warm_runs: int) -> dict:
+    home = scratch / "aider-home"  # aider writes ~/.aider: keep the user's home untouched
+    home.mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # no fetch of litellm's price list
+        "OLLAMA_API_BASE": "http://127.0.0.1:9",  # nothing listens: model lookup fails fast
+    }
+    cmd = [
+        str(aider), *AIDER_FLAGS, "--map-tokens", str(tokens),
+        "--input-history-file", str(scratch / "aider.input"),
+        "--chat-history-file", str(scratch / "aider.chat.md"),
+        CHAT_FILE,
+    ]  # fmt: skip
+    for cache in repo.glob(".aider.tags.cache.v*"):
+        shutil.rmtree(cache)
+    cold = run_measured(cmd, repo, env)
+    if cold.status != 0 or "⋮" not in cold.stdout:
+        raise RuntimeError(f"aider exited {cold.status} without a map:\n{cold.stderr[-2000:]}")
+    warm = [run_measured(cmd, repo, env) for _ in range(warm_runs)]
+    return {
+        "cold": cold,
+        "warm_s": statistics.median(r.wall_s for r in warm),
+        "warm": warm,
+        "command": cmd,
+    }
+
+
+def ratio(baseline: float, ours: float) -> str:
+    return f"{baseline / ours:5.1f}x" if ours > 0 else "   n/a"
+
+
+def report(args: argparse.Namespace, repo_info: tuple, ingle: dict, inproc: dict, aider) -> None:
+    _, count, megabytes = repo_info
+    print()
+    print(f"repository: {count} .py files, {megabytes:.1f} MB (stdlib of Python "
+          f"{sys.version.split()[0]}), chat file {CHAT_FILE}, budget {args.tokens} tokens")  # fmt: skip
+    print(f"cores available: {len(os.sched_getaffinity(0))}")
+    print(f"ingle: {ingle['summary']}")
+    print()
+    print(f"{'':34}{'ingle':>10}{'aider':>10}{'aider/ingle':>13}")
+
+    def row(label: str, ours: float, theirs: float | None, unit: str = "s") -> None:
+        theirs_text = f"{theirs:9.2f}{unit}" if theirs is not None else f"{'n/a':>10}"
+        speedup = ratio(theirs, ours) if theirs is not None else ""
+        print(f"{label:34}{ours:9.2f}{unit}{theirs_text}{speedup:>13}")
+
+    a_cold = aider["cold"].wall_s if aider else None
+    a_warm = aider["warm_s"] if aider else None
+    row("cold, new process (wall)", ingle["cold"].wall_s, a_cold)
+    row("warm, new process (wall)", ingle["warm_s"], a_warm)
+    row("warm, in process (same request)", inproc["warm_same_s"], None)
+    row("warm, in process (new messages)", inproc["warm_varied_s"], None)
+    row("cold, in process, default", inproc["cold_s"], None)
+    row("cold, in process, 1 process", inproc["cold_single_s"], None)
+    row("cold, in process, +1 worker/core", inproc["cold_pool_s"], None)
+    a_rss = aider["cold"].peak_rss_mb if aider else None
+    # wait4's ru_maxrss: the largest single process (a pool worker is smaller than its parent)
+    row("peak RSS, cold (MB)", ingle["cold"].peak_rss_mb, a_rss, unit="M")
+    a_warm_rss = max(r.peak_rss_mb for r in aider["warm"]) if aider else None
+    row("peak RSS, warm (MB)", max(r.peak_rss_mb for r in ingle["warm"]), a_warm_rss, unit="M")
+    print(f"python allocations during a warm build (tracemalloc peak): "
+          f"{inproc['warm_alloc_peak_mb']:.1f} MB")  # fmt: skip
+    parts = inproc["warm_parts"]
+    print(f"warm in-process split: list+stat {parts.list_s * 1000:.0f} ms, rank "
+          f"{parts.rank_s * 1000:.0f} ms, render {parts.render_s * 1000:.0f} ms")  # fmt: skip
+    print(f"pool vs one process on a cold build: "
+          f"{inproc['cold_single_s'] / inproc['cold_pool_s']:.2f}x "
+          f"(load average {inproc['load']:.1f} on {os.cpu_count()} cores)")  # fmt: skip
+    if aider:
+        print(
+            f"map size: ingle {inproc['map_lines']} lines, aider "
+            f"{aider['cold'].stdout.count(chr(10))} lines of output (map and its preamble)"
+        )
+        print(f"aider: {' '.join(aider['command'][1:])}")  # fmt: skip
+    print()
+    print("targets:")
+    print(f"  warm in process < 200 ms: {inproc['warm_varied_s'] * 1000:.0f} ms")
+    print(f"  warm new process < 2 s:   {ingle['warm_s']:.2f} s")
+    if aider:
+        print(f"  cold >= 3x faster than aider: {a_cold / ingle['cold'].wall_s:.1f}x")
+    else:
+        print("  cold vs aider: not measured (see above)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tokens", type=int, default=1024, help="map budget for both tools")
+    parser.add_argument("--warm-runs", type=int, default=3, help="warm runs per tool")
+    parser.add_argument("--no-aider", action="store_true", help="measure Ingle only")
+    parser.add_argument(
+        "--aider-venv",
+        type=Path,
+        default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        / "ingle-bench"
+        / "aider-venv",
+        help="throwaway virtualenv for aider-chat (created if missing)",
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-repomap-") as tmp:
+        scratch = Path(tmp)
+        repo_info = make_stdlib_repo(scratch)
+        repo = repo_info[0]
+        print(f"copied {repo_info[1]} files into {repo}", flush=True)
+        ingle = measure_ingle_processes(repo, scratch / "home-cli", args.tokens, args.warm_runs)
+        print("ingle, new processes: done", flush=True)
+        inproc = measure_ingle_in_process(repo, scratch / "home-lib", args.tokens)
+        print("ingle, in process: done", flush=True)
+        aider = None
+        if not args.no_aider:
+            try:
+                aider_bin = aider_venv(args.aider_venv)
+                aider = measure_aider(aider_bin, repo, scratch, args.tokens, args.warm_runs)
+                print("aider: done", flush=True)
+            except (subprocess.CalledProcessError, OSError, RuntimeError) as exc:
+                print(f"aider not measured: {exc}", flush=True)
+        report(args, repo_info, ingle, inproc, aider)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
