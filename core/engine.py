@@ -19,6 +19,15 @@ from core.backends.base import ModelBackend
 from core.backends.types import ChatMessage, ThinkSetting
 from core.config.loader import LoadedConfig, load_config
 from core.config.settings import Settings
+from core.context.breakdown import ContextBreakdown
+from core.context.compaction import CompactionResult
+from core.context.fitting import ContextTools
+from core.context.session_context import (
+    compact_now,
+    context_tools_for,
+    prompt_estimate,
+    token_breakdown,
+)
 from core.events import AnswerText, AttemptStarted, FilesRequested, TurnEvent, TurnFinished
 from core.router import Route, RouteRequest, claude_access, route, task_kind
 from core.session import ChatSession
@@ -54,6 +63,7 @@ class Engine:
         self.session = session
         self._backends: dict[str, ModelBackend] = {}
         self._services: dict[str, Any] = {}  # repo map, browser gate: built on first use
+        self.context: ContextTools = context_tools_for(self)  # token estimates, compaction
 
     # -- opening ----------------------------------------------------------------------
 
@@ -190,6 +200,18 @@ class Engine:
 
     def clear(self) -> None:
         self.session.history.clear()
+        self.session.history_summary = ""
+
+    # -- the context budget -----------------------------------------------------------
+
+    def token_breakdown(self) -> ContextBreakdown:
+        """What the next turn would send, per section, against its first model's num_ctx
+        (`/tokens`). It may build the repo map: call it from a worker thread."""
+        return token_breakdown(self)
+
+    async def compact(self) -> CompactionResult:
+        """Summarise the session's older turns now (`/compact`); the last exchange stays."""
+        return await compact_now(self)
 
     def _repo_relative(self, raw: str) -> str:
         path = Path(raw).expanduser()
@@ -231,7 +253,7 @@ class Engine:
         from core.gating import gate_check_for
         from core.repo_map_service import repo_mapper_for
 
-        planned = await self.plan_route(escalate=escalate)
+        planned = await self.plan_route(prompt_estimate(self, instruction), escalate=escalate)
         deps = TurnDeps(
             settings=self.settings,
             store=self.store,
@@ -247,6 +269,7 @@ class Engine:
             rung_timeout_s=self.settings.cascade.rung_timeout_s,
             claude_withheld=planned.claude_withheld,
             route_notes=planned.notes,
+            context=self.context,
         )
         kind = task_kind(self.persona, self.session.kind)
         options = TurnOptions(
@@ -258,7 +281,8 @@ class Engine:
         answer: list[str] = []
         attempts: list[AttemptStarted] = []
         async for event in run_turn(
-            deps, instruction, list(self.session.chat_files), list(self.session.history), options
+            deps, instruction, list(self.session.chat_files), list(self.session.history), options,
+            history_summary=self.session.history_summary,
         ):
             if isinstance(event, AnswerText):
                 answer.append(event.text)
@@ -269,6 +293,9 @@ class Engine:
                 self.add_files([p for p in event.paths if (self.root / p).is_file()])
             elif isinstance(event, TurnFinished):
                 self._record_turn(event, attempts, kind)
+                if event.outcome == "context_overflow":  # nothing was sent: nothing to remember
+                    yield event
+                    continue
                 self.session.history += [
                     ChatMessage(role="user", content=instruction),
                     ChatMessage(role="assistant", content="".join(answer) or event.error),

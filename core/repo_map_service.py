@@ -1,8 +1,8 @@
-"""The repo map as a turn uses it: one RepoMap per engine, built in a worker thread."""
+"""The repo map as a turn uses it: one RepoMap per engine, built at the planner's budget."""
 
 from __future__ import annotations
 
-import asyncio
+import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -13,21 +13,19 @@ SERVICE = "repo_map"
 
 
 def repo_mapper_for(engine: Engine) -> RepoMapper:
-    """A callable the turn awaits for the map text; the RepoMap (and its in-memory tag
-    cache) lives as long as the engine, so later turns are warm."""
+    """A callable giving the map text at a token budget. The context planner calls it from
+    a worker thread with the budget it decided; the RepoMap (and its in-memory tag cache)
+    lives as long as the engine, so later turns are warm."""
+    lock = threading.Lock()  # first use from two threads must not build two maps
 
-    async def mapper(chat_files: set[str], instruction: str) -> str:
-        from core.repomap import RepoMap, identifiers_in, map_budget_for
+    def mapper(chat_files: set[str], instruction: str, budget: int) -> str:
+        from core.repomap import RepoMap, identifiers_in
 
-        repo_map = engine.service(SERVICE)
-        if repo_map is None:
-            repo_map = RepoMap(engine.root, engine.store)
-            engine.set_service(SERVICE, repo_map)
-        model = engine.first_model()
-        budget = map_budget_for(engine.settings.num_ctx_for(model))
-        result = await asyncio.to_thread(
-            repo_map.build, chat_files, identifiers_in(instruction), budget
-        )
-        return result.text
+        with lock:
+            repo_map = engine.service(SERVICE)
+            if repo_map is None:
+                repo_map = RepoMap(engine.root, engine.store)
+                engine.set_service(SERVICE, repo_map)
+        return repo_map.build(chat_files, identifiers_in(instruction), budget).text
 
     return mapper

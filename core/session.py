@@ -12,6 +12,8 @@ from core.backends.types import ChatMessage, ThinkSetting
 class ChatSession(BaseModel):
     chat_files: list[str] = Field(default_factory=list)
     history: list[ChatMessage] = Field(default_factory=list)
+    # The running summary of older turns that compaction replaced (sent before `history`).
+    history_summary: str = ""
     persona: str
     model: str | None = None  # overrides the persona's model for the first rung
     think: ThinkSetting | None = None  # overrides the persona's first-attempt policy

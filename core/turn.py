@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -31,6 +31,14 @@ from core.backends.types import (
     Usage,
 )
 from core.config.settings import Settings
+from core.context.breakdown import overflow_advice
+from core.context.fitting import (
+    ContextTools,
+    asked_for_hidden_lines,
+    attempt_inputs,
+    prepare_context,
+)
+from core.context.planner import ContextInputs, MapSource
 from core.diffs import unified_diff
 from core.edits.apply import plan_edits
 from core.edits.models import EditPlan, ParsedReply
@@ -56,7 +64,7 @@ from core.events import (
     TurnStarted,
     UserChangesSaved,
 )
-from core.prompt_builder import PromptParts, build_prompt, read_instruction_files
+from core.prompt_builder import read_instruction_files
 from core import repair_messages
 from core.shell import run_shell_command
 from core.edits.paths import normalise
@@ -69,8 +77,8 @@ from validators.results import GateResult, GateStatus
 TurnMode = Literal["code", "ask"]
 # changed files (repo-relative -> candidate text) -> the result of each applicable gate
 GateCheck = Callable[[dict[str, str]], AsyncIterator[GateResult]]
-# (chat files, instruction, token budget) -> repo map text
-RepoMapper = Callable[[set[str], str], Awaitable[str]]
+# (chat files, instruction, token budget) -> repo map text; called from a worker thread
+RepoMapper = Callable[[set[str], str, int], str]
 CommitMessager = Callable[[str, list[str], str], Awaitable[str]]
 
 
@@ -94,6 +102,9 @@ class TurnDeps:
     # Why Claude is not on the ladder (no key, cap reached, local-only), for the final message.
     claude_withheld: str = ""
     route_notes: list[str] = field(default_factory=list)  # the router's decisions
+    # Token estimators, tree-sitter grammars and the history compactor (None: from `store`,
+    # without compaction: older turns are left out when they do not fit).
+    context: ContextTools | None = None
 
 
 @dataclass
@@ -145,9 +156,12 @@ async def run_turn(
     chat_files: list[str],
     history: list[ChatMessage],
     options: TurnOptions | None = None,
+    history_summary: str = "",
 ) -> AsyncIterator[TurnEvent]:
     """Run one turn, yielding events. Files the model asked for and the person allowed
-    are announced in FilesRequested events (the caller adds them to its chat)."""
+    are announced in FilesRequested events (the caller adds them to its chat). Every
+    attempt's prompt is fitted to its rung's window (core/context); one that cannot fit
+    ends the turn as `context_overflow` before any model call."""
     options = options or TurnOptions()
     turn_id = uuid.uuid4().hex[:12]
     started = time.monotonic()
@@ -172,6 +186,9 @@ async def run_turn(
         yield Notice(turn_id=turn_id, level="info", message=note)
     budget = AttemptBudget(deps.settings.budget, len(deps.rungs))
     instructions = read_instruction_files(deps.root, deps.settings.instruction_files)
+    tools = deps.context or ContextTools.for_store(deps.store)
+    compacted = False  # history is summarised at most once a turn
+    pinned: list[str] = []  # windowed files the model asked to see whole
     reason = "first attempt"
     while True:
         rung = deps.rungs[budget.rung]
@@ -180,13 +197,22 @@ async def run_turn(
             turn_id=turn_id, attempt=attempt, rung=budget.rung + 1, endpoint=rung.endpoint or "",
             model=rung.model, think=rung.think_label(), reason=reason,
         )
-        repo_map = ""
-        if deps.repo_map is not None and options.mode == "code":
-            repo_map = await deps.repo_map(set(state.chat_files), instruction)
-        built = _prompt(deps, state, instruction, history, instructions, repo_map)
-        yield ContextPrepared(
-            turn_id=turn_id, num_ctx=deps.settings.num_ctx_for(rung.model), sections=built.sections
+        prepared = await prepare_context(
+            tools, deps.settings, deps.backend_for(rung), rung,
+            _inputs(deps, state, instruction, history, history_summary, instructions, pinned),
+            _map_source(deps, state, instruction, options), allow_compaction=not compacted,
         )
+        if prepared.compaction is not None:
+            compacted = True
+            history, history_summary = prepared.history, prepared.history_summary
+        fitted = prepared.plan
+        yield ContextPrepared(
+            turn_id=turn_id, num_ctx=fitted.window.num_ctx, sections=fitted.sections,
+            decisions=fitted.decisions,
+        )
+        if not fitted.fits:
+            yield finish(False, "context_overflow", error=overflow_advice(fitted, deps.settings))
+            return
 
         reply_parts: list[str] = []
         failure = ""
@@ -196,7 +222,7 @@ async def run_turn(
         if deps.rung_timeout_s is not None:
             limit = min(limit, deps.rung_timeout_s)
         request = ChatRequest(
-            model=rung.model, messages=built.messages,
+            model=rung.model, messages=fitted.messages,
             options=_sampling(deps.persona), think=rung.think,
         )
         try:
@@ -213,6 +239,7 @@ async def run_turn(
                         yield ThinkingText(turn_id=turn_id, text=event.text)
                     elif isinstance(event, Usage):
                         totals.add(event)
+                        tools.estimators.observe(rung.model, request.messages, event)
                         yield ModelFinished(turn_id=turn_id, usage=event)
         except TimeoutError:
             failure = repair_messages.timed_out(limit)
@@ -251,6 +278,12 @@ async def run_turn(
                         yield Notice(turn_id=turn_id, level="warning", message=notice)
                     if not parsed.edits:
                         failure, reason = repair_messages.files_added(wanted), "files added"
+            asked = [] if parsed.edits or failure else asked_for_hidden_lines(
+                reply, parsed.mentioned_paths, [p for p in fitted.windowed if p not in pinned]
+            )
+            if asked:
+                pinned += asked
+                failure, reason = repair_messages.files_added(asked), "whole file asked for"
             if not failure and not parsed.edits:
                 tag_calls(deps.store, call_ids, turn_id, "answered")
                 async for event in _offer_shell(deps, state, turn_id, options):
@@ -345,23 +378,32 @@ def _files_wanted(root: Path, state: _TurnState, parsed: ParsedReply) -> list[st
     return wanted
 
 
-def _prompt(deps, state, instruction, history, instructions, repo_map):  # noqa: ANN001, ANN202
-    history_now = list(history)
-    user_text = instruction
-    if state.exchange:  # a repair: the instruction and the replies so far, then the repair
-        history_now += [ChatMessage(role="user", content=instruction), *state.exchange[:-1]]
-        user_text = state.exchange[-1].content
-    return build_prompt(
-        PromptParts(
-            system_prompt=deps.persona.system_prompt(),
-            examples=deps.persona.example_pairs(),
-            instructions=dict(instructions),
-            repo_map=repo_map,
-            files={p: state.candidate[p] for p in state.chat_files if p in state.candidate},
-            history=history_now,
-            instruction=user_text,
-        )
+def _inputs(
+    deps: TurnDeps,
+    state: _TurnState,
+    instruction: str,
+    history: list[ChatMessage],
+    summary: str,
+    instructions: Mapping[str, str],
+    pinned: list[str],
+) -> ContextInputs:
+    return attempt_inputs(
+        system_prompt=deps.persona.system_prompt(), examples=deps.persona.example_pairs(),
+        instructions=dict(instructions),
+        files={p: state.candidate[p] for p in state.chat_files if p in state.candidate},
+        originals=state.originals, history=list(history), history_summary=summary,
+        instruction=instruction, exchange=state.exchange, pinned=list(pinned),
     )
+
+
+def _map_source(
+    deps: TurnDeps, state: _TurnState, instruction: str, options: TurnOptions
+) -> MapSource | None:
+    """The repo map at a token budget (code mode only), for the planner's worker thread."""
+    if deps.repo_map is None or options.mode != "code":
+        return None
+    mapper, files = deps.repo_map, set(state.chat_files)
+    return lambda budget: mapper(files, instruction, budget)
 
 
 def _outcome_events(turn_id: str, plan: EditPlan, state: _TurnState) -> list[TurnEvent]:

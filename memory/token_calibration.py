@@ -36,7 +36,10 @@ def load_calibration(store: Store, model: str) -> TokenCalibration | None:
         return None
     model_name, chars_per_token, error, samples, updated_at = row
     return TokenCalibration(
-        model=model_name, chars_per_token=chars_per_token, error=error, samples=samples,
+        model=model_name,
+        chars_per_token=chars_per_token,
+        error=error,
+        samples=samples,
         updated_at=updated_at,
     )
 
@@ -47,8 +50,11 @@ def save_calibration(store: Store, calibration: TokenCalibration) -> None:
             f"INSERT OR REPLACE INTO {TABLE} (model, chars_per_token, error, samples, updated_at) "
             "VALUES (?, ?, ?, ?, ?)",
             [
-                calibration.model, calibration.chars_per_token, calibration.error,
-                calibration.samples, calibration.updated_at or now(),
+                calibration.model,
+                calibration.chars_per_token,
+                calibration.error,
+                calibration.samples,
+                calibration.updated_at or now(),
             ],
         )
 

@@ -1,0 +1,166 @@
+"""The context budget of an engine's session: what the front ends call through the Engine.
+
+`/tokens` (the breakdown of what the next turn would send), `/compact` (summarise older
+turns now), the compactor turns use (which also stores the new summary in the session),
+and the prompt estimate the router's long-context rule needs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.attempts import Rung
+from core.backends.errors import BackendError
+from core.backends.types import ChatMessage
+from core.context.breakdown import ContextBreakdown, breakdown_of
+from core.context.compaction import (
+    SUMMARIZER,
+    CompactionResult,
+    Summariser,
+    compact_history,
+)
+from core.context.fitting import ContextTools, window_for
+from core.context.planner import (
+    KEEP_EXCHANGES,
+    ContextInputs,
+    essential_tokens,
+    plan_context,
+    summary_budget,
+)
+from core.prompt_builder import read_instruction_files
+
+if TYPE_CHECKING:
+    from core.engine import Engine
+
+ON_DEMAND_KEEP_EXCHANGES = 1  # `/compact` keeps only the last exchange verbatim
+
+
+def context_tools_for(engine: Engine) -> ContextTools:
+    from core.context.estimator import TokenEstimators
+
+    async def compactor(
+        history: list[ChatMessage], summary: str, summary_tokens: int
+    ) -> CompactionResult:
+        return await compact_session(engine, history, summary, summary_tokens, KEEP_EXCHANGES)
+
+    return ContextTools(estimators=TokenEstimators(engine.store), compactor=compactor)
+
+
+def session_inputs(engine: Engine, instruction: str) -> ContextInputs:
+    """The next turn's inputs as they stand: the chat files read from disk now."""
+    from core.turn import read_text_file
+
+    files: dict[str, str] = {}
+    for rel in engine.session.chat_files:
+        text = read_text_file(engine.root / rel)
+        if text is not None:
+            files[rel] = text
+    persona = engine.persona
+    return ContextInputs(
+        system_prompt=persona.system_prompt(),
+        examples=persona.example_pairs(),
+        instructions=dict(read_instruction_files(engine.root, engine.settings.instruction_files)),
+        files=files,
+        history=list(engine.session.history),
+        history_summary=engine.session.history_summary,
+        instruction=instruction,
+        focus=instruction,
+    )
+
+
+def first_rung(engine: Engine) -> Rung:
+    think = engine.session.think if engine.session.think is not None else engine.persona.think()
+    return Rung(model=engine.first_model(), think=think)
+
+
+def prompt_estimate(engine: Engine, instruction: str) -> int:
+    estimator = engine.context.estimators.for_model(engine.first_model())
+    return essential_tokens(session_inputs(engine, instruction), estimator)
+
+
+def token_breakdown(engine: Engine) -> ContextBreakdown:
+    """What the next turn would send to its first model, per section, against its window.
+    Synchronous (it may build the repo map): a TUI calls it from a worker thread."""
+    from core.repo_map_service import repo_mapper_for
+    from core.repomap import map_budget_for
+
+    rung = first_rung(engine)
+    estimator = engine.context.estimators.for_model(rung.model)
+    num_ctx = engine.settings.num_ctx_for(rung.model)
+    window = window_for(engine.settings, rung, num_ctx, estimator.margin)
+    inputs = session_inputs(engine, "")
+    repo_map = None
+    if engine.session.mode == "code":
+        mapper, files = repo_mapper_for(engine), set(engine.session.chat_files)
+        repo_map = lambda budget: mapper(files, "", budget)
+    plan = plan_context(
+        inputs,
+        window,
+        estimator,
+        engine.context.grammars,
+        repo_map,
+        map_budget_for(num_ctx),
+        allow_compaction=True,
+    )
+    return breakdown_of(plan, estimator.chars_per_token, estimator.samples)
+
+
+def summariser_for(engine: Engine) -> Summariser | None:
+    """The summariser persona on its own model, or None when it cannot be used."""
+    from core.engine import EngineError
+
+    if SUMMARIZER not in engine.registry:
+        return None
+    persona = engine.registry.get(SUMMARIZER)
+    ref = persona.model_ref
+    try:
+        backend = engine.backend_for(Rung(model=ref.model, endpoint=ref.endpoint))
+    except (EngineError, BackendError):
+        return None
+    return Summariser(
+        persona,
+        backend,
+        engine.store,
+        engine.context.estimators,
+        engine.settings.num_ctx_for(ref.model),
+        repo=engine.root,
+        timeout_s=engine.settings.cascade.rung_timeout_s,
+    )
+
+
+async def compact_session(
+    engine: Engine,
+    history: list[ChatMessage],
+    summary: str,
+    summary_tokens: int,
+    keep_exchanges: int,
+) -> CompactionResult:
+    """Summarise older turns; on success the session keeps the summary and the kept
+    turns. A failure leaves the session as it was (nothing is lost)."""
+    result = await compact_history(
+        history,
+        summary,
+        summariser_for(engine),
+        summary_tokens=summary_tokens,
+        keep_exchanges=keep_exchanges,
+    )
+    if result.ok and result.summarised_turns:
+        engine.session.history_summary = result.summary
+        engine.session.history = list(result.kept)
+    return result
+
+
+async def compact_now(engine: Engine) -> CompactionResult:
+    """`/compact`: summarise all but the last exchange, whatever the history's size."""
+    rung = first_rung(engine)
+    estimator = engine.context.estimators.for_model(rung.model)
+    window = window_for(
+        engine.settings, rung, engine.settings.num_ctx_for(rung.model), estimator.margin
+    )
+    return await compact_session(
+        engine,
+        list(engine.session.history),
+        engine.session.history_summary,
+        summary_budget(window),
+        ON_DEMAND_KEEP_EXCHANGES,
+    )
