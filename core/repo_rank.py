@@ -166,7 +166,22 @@ class RefGraph:
         )  # fmt: skip
 
 
-def rank(graph: RefGraph, chat_files: set[str], mentioned_idents: set[str], limit: int) -> Ranking:
+def chat_scores(graph: RefGraph, chat_files: set[str]) -> list[float]:
+    """Converged scores for `chat_files` and an empty message: the `start` for ranking
+    later messages with the same chat files."""
+    if not graph.paths:
+        return []
+    personal = _personalisation(graph.paths, set(chat_files))
+    return _power_iteration(graph, graph.entry_weight, graph.out_weight, personal, personal)[0]
+
+
+def rank(
+    graph: RefGraph,
+    chat_files: set[str],
+    mentioned_idents: set[str],
+    limit: int,
+    start: Sequence[float] | None = None,
+) -> Ranking:
     """The `limit` best definitions outside `chat_files`, personalised towards the chat
     files and what `mentioned_idents` point at.
 
@@ -177,14 +192,19 @@ def rank(graph: RefGraph, chat_files: set[str], mentioned_idents: set[str], limi
     - A file with no out-edges hands its score to every file, not back to the chat
       files: otherwise a chat file that uses nothing keeps all the score and every
       definition ranks zero.
-    Always iterates from the personalisation vector (never from an earlier ranking's
-    scores, which would converge sooner): the same request must give the same map."""
+
+    `start` is where the power iteration begins (default: the personalisation vector).
+    A caller ranking the same chat files turn after turn passes `chat_scores(graph,
+    chat_files)`, which a new message perturbs only a little, so it converges in fewer
+    steps. Never pass an earlier ranking's result: `chat_scores` is a function of graph
+    and chat files alone, which keeps the map a function of the request alone."""
     paths = graph.paths
     if not paths:
         return Ranking([], {}, 0)
     weights, out_weight = _mention_weights(graph, mentioned_idents)
     personal = _personalisation(paths, set(chat_files) | files_named_by(graph, mentioned_idents))
-    scores, iterations = _power_iteration(graph, weights, out_weight, personal)
+    initial = list(start) if start is not None and len(start) == len(paths) else personal
+    scores, iterations = _power_iteration(graph, weights, out_weight, personal, initial)
 
     coef = [s / o if o else 0.0 for s, o in zip(scores, out_weight)]
     flow = _ident_flow(graph, weights, coef)
@@ -277,12 +297,16 @@ def _ident_flow(graph: RefGraph, weights: list[float], coef: list[float]) -> lis
 
 
 def _power_iteration(
-    graph: RefGraph, weights: list[float], out_weight: list[float], personal: list[float]
+    graph: RefGraph,
+    weights: list[float],
+    out_weight: list[float],
+    personal: list[float],
+    initial: list[float],
 ) -> tuple[list[float], int]:
     """Personalised PageRank; dangling files (no out-edges) spread their score evenly;
     stop when the L1 change between steps is below networkx's default tolerance."""
     count = len(personal)
-    scores = personal
+    scores = initial
     dangling = [n for n in range(count) if not out_weight[n]]
     teleport = [(1 - DAMPING) * p for p in personal]
     self_weight = graph.self_weight

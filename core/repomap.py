@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from core.repo_files import SourceFile, list_source_files
 from core.repo_languages import Grammars, language_for
 from core.repo_parse import parse_sources
-from core.repo_rank import RefGraph, rank
+from core.repo_rank import RefGraph, chat_scores, rank
 from core.repo_render import MapItem, TokenEstimator, estimate_tokens, fit
 from core.repo_tags import TAGS_FORMAT, FileOutline, FileTags
 from memory.tag_cache import TagCache, TagCacheEntry, TagCacheError
@@ -33,6 +33,7 @@ from memory.tag_cache import TagCache, TagCacheEntry, TagCacheError
 if TYPE_CHECKING:
     from memory.store import Store
 
+CHAT_SCORES_KEPT = 16
 MIN_MAP_TOKENS = 256
 MAX_MAP_TOKENS = 4096
 
@@ -127,6 +128,8 @@ class RepoMap:
         self._entries: dict[str, _Entry] = {}
         self._loaded_db = False
         self._graph: RefGraph | None = None
+        # Converged scores per set of chat files, the start for ranking each new message.
+        self._chat_scores: dict[frozenset[str], list[float]] = {}
         self._grammars = Grammars()
         self._lock = threading.Lock()  # one build at a time; state below is not shared
 
@@ -154,8 +157,15 @@ class RepoMap:
 
         if self._graph is None or stale or gone:
             self._graph = RefGraph.build({p: e.tags for p, e in self._entries.items()})
+            self._chat_scores.clear()
         chat = {self._relative(p) for p in chat_files}
-        ranking = rank(self._graph, chat, mentioned, limit=max(budget, 1))
+        start = self._chat_scores.get(frozenset(chat))
+        if start is None:
+            start = chat_scores(self._graph, chat)
+            if len(self._chat_scores) >= CHAT_SCORES_KEPT:
+                self._chat_scores.pop(next(iter(self._chat_scores)))  # the oldest
+            self._chat_scores[frozenset(chat)] = start
+        ranking = rank(self._graph, chat, mentioned, limit=max(budget, 1), start=start)
         items = [MapItem(d.path, d.name) for d in ranking.definitions]
         with_defs = {d.path for d in ranking.definitions}
         by_rank = sorted(ranking.file_ranks, key=lambda p: -ranking.file_ranks[p])

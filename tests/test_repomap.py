@@ -130,6 +130,14 @@ def test_ranking_favours_files_named_in_the_message(repo: Path) -> None:
     assert asked.files_ranked[0] == "tools/widgets.py"
 
 
+def test_the_same_request_gives_the_same_map_whatever_came_before(repo: Path) -> None:
+    fresh = RepoMap(repo, None).build({"app/main.py"}, {"paint_canvas"}, 300)
+    used = RepoMap(repo, None)
+    used.build({"app/main.py"}, set(), 300)
+    used.build({"tools/cli.py"}, {"Settings"}, 300)
+    assert used.build({"app/main.py"}, {"paint_canvas"}, 300).text == fresh.text
+
+
 def test_budget_is_respected_at_every_size(repo: Path) -> None:
     mapper = RepoMap(repo, None)
     sizes = []

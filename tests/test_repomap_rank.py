@@ -14,6 +14,7 @@ from core.repo_rank import (
     MENTIONED_FACTOR,
     UNREFERENCED_SELF_WEIGHT,
     RefGraph,
+    chat_scores,
     files_named_by,
     identifier_weight,
     looks_like_code,
@@ -104,7 +105,12 @@ def _reference_pagerank(
 def test_matches_the_explicit_multigraph(seed: int, chat: set[str], mentioned: set[str]) -> None:
     repo = _random_repo(seed)
     expected_files, expected_defs = _reference_pagerank(repo, chat, mentioned)
-    ranking = rank(RefGraph.build(repo), chat, mentioned, limit=10_000)
+    graph = RefGraph.build(repo)
+    ranking = rank(graph, chat, mentioned, limit=10_000)
+    from_chat = rank(graph, chat, mentioned, limit=10_000, start=chat_scores(graph, chat))
+    assert from_chat.iterations <= ranking.iterations
+    for path, score in expected_files.items():
+        assert from_chat.file_ranks[path] == pytest.approx(score, abs=2e-5)
 
     for path, score in expected_files.items():
         assert ranking.file_ranks[path] == pytest.approx(score, abs=2e-5)
