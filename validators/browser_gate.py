@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import quote
 
-from validators.chromium import LAUNCH_ARGS, find_chromium
+from validators.chromium import find_chromium, launch_args
 from validators.discovery import INSTALL_HINTS
 from validators.gate import GateEnv, Stopwatch, could_not_run, finished, not_applicable
 from validators.page_finder import PAGE_SUFFIXES, pages_for
@@ -28,7 +28,7 @@ from validators.page_server import PageServer
 from validators.results import Diagnostic, GateResult
 
 # Counts frames on the page's own requestAnimationFrame, then lets timers settle.
-_RUN_FRAMES = """([frames, settleMs]) => new Promise((resolve) => {
+RUN_FRAMES = """([frames, settleMs]) => new Promise((resolve) => {
   let seen = 0;
   const settle = () => setTimeout(() => resolve(seen), settleMs);
   const tick = () => { seen += 1; if (seen >= frames) settle(); else requestAnimationFrame(tick); };
@@ -83,7 +83,7 @@ class BrowserGate:
         try:
             self._browser = await self._playwright.chromium.launch(
                 executable_path=str(self.executable),
-                args=list(LAUNCH_ARGS),
+                args=launch_args(self.env.settings),
                 timeout=self.env.settings.timeouts.browser_start * 1000,
             )
         except PlaywrightError as exc:
@@ -147,11 +147,15 @@ class BrowserGate:
                 await page.goto(f"{report.origin}/{quote(rel)}", wait_until="load", timeout=0)
                 phase = f"running {settings.frames} animation frames"
                 report.frames = await page.evaluate(
-                    _RUN_FRAMES, [settings.frames, settings.settle_ms]
+                    RUN_FRAMES, [settings.frames, settings.settle_ms]
                 )
                 await page.evaluate("0")  # one more round trip: rejections queued last
                 if settings.screenshot_dir:
                     report.artifacts.append(await self._screenshot(page, rel))
+                self._report = None
+                # Park the kept tab: the page's animation loop must not run on between
+                # checks, and its late events must not reach the next page's report.
+                await page.goto("about:blank")
         except TimeoutError:
             report.add(
                 f"page did not finish {phase} within {limit:g} s: an infinite loop or a "
