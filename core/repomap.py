@@ -155,21 +155,12 @@ class RepoMap:
         errors = self._refresh(stale, gone)
         parsed = time.perf_counter()
 
-        if self._graph is None or stale or gone:
-            self._graph = RefGraph.build({p: e.tags for p, e in self._entries.items()})
+        graph = self._graph
+        if graph is None or stale or gone:
+            graph = self._graph = RefGraph.build({p: e.tags for p, e in self._entries.items()})
             self._chat_scores.clear()
         chat = {self._relative(p) for p in chat_files}
-        start = self._chat_scores.get(frozenset(chat))
-        if start is None:
-            start = chat_scores(self._graph, chat)
-            if len(self._chat_scores) >= CHAT_SCORES_KEPT:
-                self._chat_scores.pop(next(iter(self._chat_scores)))  # the oldest
-            self._chat_scores[frozenset(chat)] = start
-        ranking = rank(self._graph, chat, mentioned, limit=max(budget, 1), start=start)
-        items = [MapItem(d.path, d.name) for d in ranking.definitions]
-        with_defs = {d.path for d in ranking.definitions}
-        by_rank = sorted(ranking.file_ranks, key=lambda p: -ranking.file_ranks[p])
-        items += [MapItem(p) for p in by_rank if p not in with_defs and p not in chat]
+        items = self._ranked_items(graph, chat, mentioned, budget)
         ranked = time.perf_counter()
 
         tags = {p: e.tags for p, e in self._entries.items()}
@@ -192,6 +183,24 @@ class RepoMap:
                 total_s=done - started,
             ),
         )
+
+    def _ranked_items(
+        self, graph: RefGraph, chat: set[str], mentioned: set[str], budget: int
+    ) -> list[MapItem]:
+        """Ranked definitions, then the files without any, best first."""
+        key = frozenset(chat)
+        start = self._chat_scores.get(key)
+        if start is None:
+            start = chat_scores(graph, chat)
+            if len(self._chat_scores) >= CHAT_SCORES_KEPT:
+                self._chat_scores.pop(next(iter(self._chat_scores)))  # the oldest
+            self._chat_scores[key] = start
+        # Every definition line costs at least a token, so `budget` of them always suffice.
+        ranking = rank(graph, chat, mentioned, limit=max(budget, 1), start=start)
+        items = [MapItem(d.path, d.name) for d in ranking.definitions]
+        shown = {d.path for d in ranking.definitions} | chat
+        by_rank = sorted(ranking.file_ranks, key=lambda p: -ranking.file_ranks[p])
+        return items + [MapItem(p) for p in by_rank if p not in shown]
 
     def _is_current(self, f: SourceFile) -> bool:
         entry = self._entries.get(f.path)
