@@ -238,9 +238,9 @@ def rank(
             continue
         own = coef[n] * UNREFERENCED_SELF_WEIGHT
         for name in names:
-            value = own + (MENTIONED_BONUS if name in named else 0.0)
-            if value > floor:
-                definitions.append(RankedDefinition(paths[n], name, value))
+            score = own + (MENTIONED_BONUS if name in named else 0.0)
+            if score > floor:
+                definitions.append(RankedDefinition(paths[n], name, score))
     definitions.sort(key=lambda d: (-d.rank, d.path, d.name))
     return Ranking(definitions[:limit], dict(zip(paths, scores)), iterations)
 
