@@ -52,3 +52,19 @@ async def test_a_tool_that_does_not_run_is_not_found(tmp_path: Path) -> None:
     }
     assert not rows["go"].found
     assert rows["go"].note == "does not run: go: cannot find GOROOT"
+
+
+async def test_doctor_fails_a_missing_tool_only_when_its_gate_is_required(ingle_home: Path) -> None:
+    from core.commands.doctor import DoctorContext, check_gate_tools
+    from core.config.loader import load_config
+
+    config = ingle_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        '[gates]\nrequired = ["java"]\n'
+        'javac_executable = "/nonexistent/javac"\ngo_executable = "/nonexistent/go"\n'
+    )
+    rows = {r.name: r for r in await check_gate_tools(DoctorContext(loaded=load_config()))}
+    assert (rows["javac"].status, rows["javac"].required) == ("fail", True)
+    assert rows["javac"].fix.startswith("apt-get install default-jdk-headless")
+    assert (rows["go"].status, rows["go"].required) == ("warn", False)

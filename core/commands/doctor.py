@@ -56,16 +56,19 @@ def sections() -> list[tuple[str, CheckFn]]:
         ("models for the default roles", check_role_models),
         ("GPU", check_gpu),
         ("Claude (escalation)", check_claude),
-        # Gate tools (Chromium, node, go, javac) go here, built from `validators` functions.
+        ("gate tools", check_gate_tools),
     ]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    pass  # no options: doctor checks everything the configuration names
+    parser.add_argument("--install-tools", action="store_true",
+                        help="first install ESLint and TypeScript for the gates (npm, into Ingle's cache)")
 
 
 def run(args: argparse.Namespace) -> int:
     context = DoctorContext(loaded=load_for(args))
+    if args.install_tools:
+        install_gate_tools(context)
     failed_required = 0
     for title, check in sections():
         rows = asyncio.run(_call(check, context))
@@ -204,3 +207,42 @@ def check_claude(context: DoctorContext) -> list[CheckRow]:
     return [CheckRow(name="Anthropic API key", status="ok",
                      detail=f"set (from {source}); model {claude.model}, "
                             f"daily cap ${claude.daily_cap_usd:.2f}")]
+
+
+# ---- gate tools (rows built by validators.tool_status) ------------------------------------
+
+_GATE_OF_TOOL = {"chromium": "browser", "node": "javascript", "eslint": "javascript",
+                 "tsc": "typescript", "go": "go", "javac": "java", "ruff": "python"}
+
+
+async def check_gate_tools(context: DoctorContext) -> list[CheckRow]:
+    """A missing tool only warns (its gate reports 'could not run'), unless the gate that
+    needs it is in gates.required."""
+    from validators.tool_status import tool_statuses
+
+    loaded = context.loaded
+    required = set(loaded.settings.gates.required)
+    rows = []
+    for tool in await tool_statuses(loaded.settings.gates, loaded.dirs.tools, loaded.repo):
+        needed = _GATE_OF_TOOL[tool.tool] in required
+        if tool.found:
+            where = f"{tool.version} ({tool.source}: {tool.path})" if tool.version else tool.path
+            rows.append(CheckRow(name=tool.tool, status="warn" if tool.note else "ok",
+                                 detail=f"{where}{'; ' + tool.note if tool.note else ''}",
+                                 fix=tool.install))
+        else:
+            rows.append(CheckRow(name=tool.tool, status="fail" if needed else "warn",
+                                 detail=tool.note or "not found", fix=tool.install, required=needed))
+    return rows
+
+
+def install_gate_tools(context: DoctorContext) -> None:
+    from validators.gate import GateEnv
+    from validators.npm_tools import install_tools
+
+    loaded = context.loaded
+    env = GateEnv(settings=loaded.settings.gates, tools_dir=loaded.dirs.tools,
+                  progress=lambda line: print(line, flush=True))
+    outcome = asyncio.run(install_tools(env))
+    versions = ", ".join(f"{name} {version}" for name, version in outcome.versions.items())
+    print(f"gate tools: {outcome.detail}{': ' + versions if versions else ''}\n")
