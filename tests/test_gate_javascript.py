@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.gate_corpus.toolchain import (
+    CORPUS,
     as_rows,
     case_id,
     copy_case,
@@ -106,3 +108,21 @@ async def test_without_node_the_gate_cannot_run_and_says_how_to_get_it(tmp_path:
     result = await JavaScriptGate(env).run(["a.js"], tmp_path)
     assert result.status is GateStatus.COULD_NOT_RUN
     assert "apt-get install nodejs npm" in result.install_hint
+
+
+@pytest.mark.toolchain
+async def test_a_project_eslint_that_cannot_run_our_config_falls_back_to_ingles(
+    tmp_path: Path,
+) -> None:
+    """An old project ESLint (say 8.x, no flat config) fails on Ingle's config: the gate
+    then uses the ESLint in Ingle's cache instead of giving up."""
+    require("node")
+    require("eslint")
+    old = tmp_path / "node_modules" / ".bin" / "eslint"
+    old.parent.mkdir(parents=True)
+    old.write_text("#!/bin/sh\necho 'Invalid option --no-warn-ignored' >&2\nexit 2\n")
+    old.chmod(0o755)
+    shutil.copy(CORPUS / "javascript/const_reassign.js", tmp_path / "app.js")
+    result = await JavaScriptGate(gate_env()).run(["app.js"], tmp_path)
+    assert result.detail == "node --check + ESLint (Ingle cache)"
+    assert [d.rule for d in result.diagnostics] == ["no-const-assign"]

@@ -153,8 +153,17 @@ def find_npm_tool(
     root: Path | None,
     npm_prefix: Path,
     node: FoundTool | None,
+    cache_only: bool = False,
 ) -> FoundTool | None:
-    """eslint or tsc: settings, the project's node_modules, PATH, then Ingle's cache."""
+    """eslint or tsc: settings, the project's node_modules, PATH, then Ingle's cache
+    (only the cache with cache_only: the copy whose version Ingle chose)."""
+    if cache_only:
+        cached = _executable(npm_prefix / "node_modules" / ".bin" / name)
+        return (
+            FoundTool(name=name, argv=_node_script_argv(cached, node), source="Ingle cache")
+            if cached
+            else None
+        )
     if configured:
         found = _executable(configured)
         return (

@@ -59,9 +59,17 @@ class JavaScriptGate:
                         )
                     why = f"checked syntax only; ESLint unavailable: {why}"
                     return could_not_run(self.name, files, why, INSTALL_HINTS["eslint"], watch)
-                lint = await self._eslint(
-                    eslint, [f for f in files if f not in broken], root, limit
-                )
+                parsed = [f for f in files if f not in broken]
+                lint = await self._eslint(eslint, parsed, root, limit)
+                if isinstance(lint, GateResult) and eslint.source != "Ingle cache":
+                    # The project's ESLint may be too old for a flat config (ESLint 8):
+                    # fall back to the one Ingle installs, whose version it knows.
+                    cached, _ = await ensure_npm_tool(
+                        "eslint", None, self.env, None, cache_only=True
+                    )
+                    if cached is not None:
+                        eslint = cached
+                        lint = await self._eslint(eslint, parsed, root, limit)
         except TimeoutError:
             return timed_out(self.name, files, "node --check/ESLint", limit, watch)
         if isinstance(lint, GateResult):
@@ -100,7 +108,9 @@ class JavaScriptGate:
             config.write_text(flat_config(scripts, commonjs, shared, bases), encoding="utf-8")
             argv = [*eslint.argv, "--config", str(config), "--format", "json", "--no-warn-ignored",
                     "--", *files]  # fmt: skip
-            run = await run_tool(argv, cwd=root, timeout_s=limit, env=eslint.env)
+            # ESLint 8.57 reads a flat config only when told to; later versions ignore this.
+            eslint_env = {**eslint.env, "ESLINT_USE_FLAT_CONFIG": "true"}
+            run = await run_tool(argv, cwd=root, timeout_s=limit, env=eslint_env)
         if run.timed_out:
             raise TimeoutError
         try:

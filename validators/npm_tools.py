@@ -119,17 +119,17 @@ async def _npm_install(
 
 
 async def ensure_npm_tool(
-    name: str, configured: str | None, env: GateEnv, root: Path | None
+    name: str, configured: str | None, env: GateEnv, root: Path | None, cache_only: bool = False
 ) -> tuple[FoundTool | None, str]:
     """eslint/tsc from settings, the project, PATH or Ingle's cache; installed into the
     cache on first need when gates.auto_install_tools allows. (tool, why not) back."""
     node = find_node(env.settings)
     if node is None:
         return None, f"node is not installed: {INSTALL_HINTS['node']}"
-    tool = find_npm_tool(name, configured, root, env.npm_prefix, node)
+    tool = find_npm_tool(name, configured, root, env.npm_prefix, node, cache_only)
     if tool is not None:
         return tool, ""
-    if configured:
+    if configured and not cache_only:
         return None, not_found(name, configured)
     if not env.settings.auto_install_tools:
         return None, f"{name} not found and gates.auto_install_tools is off"
