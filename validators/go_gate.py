@@ -183,8 +183,7 @@ async def check_packages(
 def _private_modfile(module_dir: Path, scratch: Path) -> Path:
     """A copy of go.mod/go.sum for -modfile: with -mod=mod, go may rewrite them, and
     neither the user's repository nor a candidate tree's symlinks may be written."""
-    private = scratch / "modfile" / str(abs(hash(module_dir)))
-    private.mkdir(parents=True, exist_ok=True)
+    private = Path(tempfile.mkdtemp(prefix="modfile-", dir=scratch))
     shutil.copyfile(module_dir / "go.mod", private / "go.mod")
     if (module_dir / "go.sum").is_file():
         shutil.copyfile(module_dir / "go.sum", private / "go.sum")
