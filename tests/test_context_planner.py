@@ -33,9 +33,9 @@ from tests.git_env import make_repo
 INSTRUCTION = "Make restock order 20 units instead of 10"
 
 
-def big_module() -> str:
+def big_module(steps: int = 40) -> str:
     lines = ['"""Inventory: stock levels, orders and reports."""', "import json", ""]
-    for i in range(40):
+    for i in range(steps):
         lines += [
             f"def step_{i:02d}(items, limit={i}):",
             f'    """Step {i} of the pipeline."""',
@@ -102,11 +102,16 @@ def inputs(coder, repo: Path, files: list[str], **extra) -> ContextInputs:
 
 
 def plan_at(
-    num_ctx: int, given: ContextInputs, repo: Path, *, compaction: bool = True
+    num_ctx: int,
+    given: ContextInputs,
+    repo: Path,
+    *,
+    compaction: bool = True,
+    model: str = "qwen3:8b",
 ) -> ContextPlan:
-    estimator = TokenEstimator(prior("qwen3:8b"))
+    estimator = TokenEstimator(prior(model))
     window = ContextWindow(
-        model="qwen3:8b",
+        model=model,
         num_ctx=num_ctx,
         answer_reserve=answer_reserve_for(num_ctx, False),
         margin=estimator.margin,
@@ -216,11 +221,12 @@ def test_a_repair_drops_earlier_attempts_but_keeps_the_latest(repo, coder) -> No
 
 
 def test_an_impossible_fit_names_the_largest_files_and_a_larger_model(repo, coder) -> None:
-    plan = plan_at(4096, inputs(coder, repo, ["notes.txt", "src/mod1.py"]), repo)
+    given = inputs(coder, repo, ["notes.txt", "src/mod1.py"])
+    plan = plan_at(4096, given, repo, model="qwen3:14b")
     assert not plan.fits  # a text file cannot be windowed by functions
     advice = overflow_advice(plan, Settings())
     assert advice.startswith(
-        f"The prompt needs about {plan.tokens} tokens, but qwen3:8b's 4096-token"
+        f"The prompt needs about {plan.tokens} tokens, but qwen3:14b's 4096-token"
     )
     assert "Largest files in the chat: notes.txt (~5829 tokens), src/mod1.py" in advice
     assert "Or use qwen3:8b, which holds 16384 tokens: /model qwen3:8b" in advice

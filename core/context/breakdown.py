@@ -86,13 +86,15 @@ def breakdown_of(plan: ContextPlan, chars_per_token: float, samples: int) -> Con
     )
 
 
-def largest_context_model(settings: Settings) -> tuple[str, int] | None:
-    """The model with the largest num_ctx among the configured roles."""
+def largest_context_model(settings: Settings, other_than: str = "") -> tuple[str, int] | None:
+    """The model with the largest num_ctx among the configured roles (but `other_than`)."""
     best: tuple[str, int] | None = None
     for name in settings.roles.values():
         try:
             model = ModelRef.parse(name).model
         except ValueError:
+            continue
+        if model == other_than:
             continue
         size = settings.num_ctx_for(model)
         if best is None or size > best[1]:
@@ -124,7 +126,7 @@ def overflow_advice(plan: ContextPlan, settings: Settings) -> str:
         lines.append(
             f"The biggest parts: {parts}. Shorten the request or the project instructions."
         )
-    larger = largest_context_model(settings)
+    larger = largest_context_model(settings, other_than=window.model)
     if larger is not None and larger[1] > window.num_ctx:
         lines.append(
             f"Or use {larger[0]}, which holds {larger[1]} tokens: /model {larger[0]} "

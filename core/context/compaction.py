@@ -72,10 +72,17 @@ class Summariser:
         self.num_ctx = num_ctx
         self.repo = repo
         self.timeout_s = timeout_s
+        self.with_examples = True
+        self.answer_tokens = answer_reserve_for(num_ctx, False)
 
     async def fold(self, summary: str, turns: list[ChatMessage], summary_tokens: int) -> str:
-        """The running summary with `turns` folded in. Raises SummariserFailed."""
-        for chunk in self._chunks(summary, turns, summary_tokens):
+        """The running summary with `turns` folded in, a chunk at a time, each chunk sized
+        to the summary so far. Raises SummariserFailed."""
+        summary_tokens = min(summary_tokens, max(self.num_ctx // 8, 64))
+        remaining = list(turns)
+        self.answer_tokens = self._window(summary_tokens).answer_reserve
+        while remaining:
+            chunk, remaining = self._next_chunk(summary, remaining, summary_tokens)
             summary = await self._call(self._request_text(summary, chunk, summary_tokens))
         return summary
 
@@ -89,23 +96,26 @@ class Summariser:
             margin=estimator.margin,
         )
 
-    def _chunks(
+    def _next_chunk(
         self, summary: str, turns: list[ChatMessage], summary_tokens: int
-    ) -> list[list[ChatMessage]]:
-        """Turns in groups that each fit the summariser's window with the summary so far
-        (sized as the summary may grow to); a message too long on its own is cut."""
+    ) -> tuple[list[ChatMessage], list[ChatMessage]]:
+        """The first turns that fit the window with the summary so far (sized as it may
+        grow to), and the rest; a message too long on its own is cut in the middle. The
+        few-shot examples go when they would leave the conversation less than half."""
         estimator = self.estimators.for_model(self.model)
-        window = self._window(summary_tokens)
+        budget = self._window(summary_tokens).prompt_budget
         placeholder = "x" * estimator.chars_for(max(summary_tokens, estimator.tokens(summary)))
-        fixed = estimator.messages_tokens(
-            self._messages(self._request_text(placeholder, [], summary_tokens))
-        )
-        room = window.prompt_budget - fixed
+        request = self._request_text(placeholder, [], summary_tokens)
+        self.with_examples = True
+        room = budget - estimator.messages_tokens(self._messages(request))
+        if room < budget // 2:
+            self.with_examples = False
+            room = budget - estimator.messages_tokens(self._messages(request))
         if room < 64:
             raise SummariserFailed(
                 f"{self.model}'s {self.num_ctx}-token window has no room to summarise in"
             )
-        chunks: list[list[ChatMessage]] = [[]]
+        chunk: list[ChatMessage] = []
         used = 0
         for message in turns:
             size = estimator.tokens(_line(message)) + 1
@@ -117,12 +127,11 @@ class Summariser:
                 )
                 message = ChatMessage(role=message.role, content=text)
                 size = estimator.tokens(_line(message)) + 1
-            if used + size > room and chunks[-1]:
-                chunks.append([])
-                used = 0
-            chunks[-1].append(message)
+            if used + size > room and chunk:
+                break
+            chunk.append(message)
             used += size
-        return [c for c in chunks if c]
+        return chunk, turns[len(chunk) :]
 
     def _request_text(self, summary: str, turns: list[ChatMessage], summary_tokens: int) -> str:
         words = max(int(summary_tokens * WORDS_PER_TOKEN), 40)
@@ -137,7 +146,7 @@ class Summariser:
 
     def _messages(self, text: str) -> list[ChatMessage]:
         messages = [ChatMessage(role="system", content=self.persona.system_prompt())]
-        for question, answer in self.persona.example_pairs():
+        for question, answer in self.persona.example_pairs() if self.with_examples else []:
             messages += [
                 ChatMessage(role="user", content=question),
                 ChatMessage(role="assistant", content=answer),
@@ -149,8 +158,12 @@ class Summariser:
         request = ChatRequest(
             model=self.model,
             messages=self._messages(text),
+            # Capped at the room kept for it, so prompt and summary never pass num_ctx.
             options=SamplingOptions(
-                temperature=sampling.temperature, top_p=sampling.top_p, stop=sampling.stop
+                temperature=sampling.temperature,
+                top_p=sampling.top_p,
+                stop=sampling.stop,
+                num_predict=self.answer_tokens,
             ),
             think=self.persona.think(),
         )
