@@ -25,7 +25,7 @@ from validators.gate import GateEnv, Stopwatch, could_not_run, finished, not_app
 from validators.page_finder import PAGE_SUFFIXES, pages_for
 from validators.page_report import PageReport
 from validators.page_server import PageServer
-from validators.results import Diagnostic, GateResult
+from validators.results import Diagnostic, GateResult, Severity
 
 # Counts frames on the page's own requestAnimationFrame, then lets timers settle.
 RUN_FRAMES = """([frames, settleMs]) => new Promise((resolve) => {
@@ -153,6 +153,7 @@ class BrowserGate:
                 if settings.screenshot_dir:
                     report.artifacts.append(await self._screenshot(page, rel))
                 self._report = None
+                phase = "leaving the page"
                 # Park the kept tab: the page's animation loop must not run on between
                 # checks, and its late events must not reach the next page's report.
                 await page.goto("about:blank")
@@ -166,7 +167,14 @@ class BrowserGate:
         except BrowserUnavailable as exc:
             report.add(f"the browser could not be restarted: {exc}", rule="browser")
         except PlaywrightError as exc:
-            report.add(f"browser error while {phase}: {str(exc).splitlines()[0]}", rule="browser")
+            first_line = str(exc).splitlines()[0]
+            if "Execution context was destroyed" in first_line:
+                # The page navigated itself (a redirect, a form post): not a failure.
+                report.add(
+                    f"the page navigated away while {phase}", "navigated", severity=Severity.INFO
+                )
+            else:
+                report.add(f"browser error while {phase}: {first_line}", rule="browser")
             await self._recover()
         finally:
             self._report = None
