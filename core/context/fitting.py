@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from core.attempts import Rung
 from core.backends.base import ModelBackend
 from core.backends.errors import BackendError
+from core.backends.ollama import OllamaBackend
 from core.backends.types import ChatMessage
 from core.config.settings import Settings
 from core.context.compaction import CompactionResult
@@ -72,10 +73,9 @@ async def window_tokens(settings: Settings, backend: ModelBackend, rung: Rung) -
     if rung.endpoint == "claude":
         entry = settings.models.get(rung.model)
         return entry.num_ctx if entry and entry.num_ctx else CLAUDE_WINDOW_TOKENS
-    num_ctx = getattr(backend, "num_ctx", None)
-    if num_ctx is not None:  # Ollama: capped at the model's trained length, learned once
+    if isinstance(backend, OllamaBackend):  # capped at the model's trained length, learned once
         try:
-            return int(await num_ctx(rung.model))
+            return await backend.num_ctx(rung.model)
         except BackendError:
             pass  # the call itself will fail with the clearer message
     return settings.num_ctx_for(rung.model)
