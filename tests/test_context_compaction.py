@@ -156,6 +156,17 @@ async def test_compact_on_demand_keeps_the_last_exchange(engine, fake_ollama) ->
     assert turn["messages"][-4]["content"] == f"{SUMMARY_INTRO}\n\n{SUMMARY}"
 
 
+async def test_compact_on_demand_that_fails_changes_nothing(engine, fake_ollama) -> None:
+    del fake_ollama.models["qwen3:4b"]
+    history = exchanges(3, chars=300)
+    engine.session.history = list(history)
+    result = await engine.compact()
+    assert not result.ok and "model 'qwen3:4b' not found" in result.error
+    assert result.message.startswith("history: summarising failed (")
+    assert result.message.endswith("nothing was changed")
+    assert engine.session.history == history and engine.session.history_summary == ""
+
+
 async def test_a_long_history_is_folded_in_chunks_that_fit_the_summarisers_window(
     repo, fake_ollama, ingle_home
 ) -> None:

@@ -157,10 +157,21 @@ async def compact_now(engine: Engine) -> CompactionResult:
     window = window_for(
         engine.settings, rung, engine.settings.num_ctx_for(rung.model), estimator.margin
     )
-    return await compact_session(
+    history = list(engine.session.history)
+    result = await compact_session(
         engine,
-        list(engine.session.history),
+        history,
         engine.session.history_summary,
         summary_budget(window),
         ON_DEMAND_KEEP_EXCHANGES,
+    )
+    if result.ok:
+        return result
+    # Asked for by hand, a failure changes nothing (there is no prompt to make room in).
+    return result.model_copy(
+        update={
+            "kept": history,
+            "dropped_turns": 0,
+            "decisions": [f"history: summarising failed ({result.error}); nothing was changed"],
+        }
     )
