@@ -224,18 +224,11 @@ class Engine:
     # -- turns ------------------------------------------------------------------------
 
     def backend_for(self, rung: Rung) -> ModelBackend:
-        from core.backends.registry import open_backend, open_claude
+        from core.backends.registry import default_endpoint, open_backend
 
-        name = rung.endpoint or "local"
-        if name not in self._backends:
-            if name == "claude":
-                self._backends[name] = open_claude(self.settings)
-            else:
-                if name not in self.settings.endpoints:
-                    raise EngineError(
-                        f"no endpoint named '{name}'; configured: {', '.join(self.settings.endpoints)}"
-                    )
-                self._backends[name] = open_backend(self.settings, name)
+        name = rung.endpoint or default_endpoint(self.settings)
+        if name not in self._backends:  # one client per endpoint, kept open across turns
+            self._backends[name] = open_backend(self.settings, name)
         return self._backends[name]
 
     async def run_turn(
@@ -250,6 +243,7 @@ class Engine:
         escalate: str | None = None,
     ) -> AsyncIterator[TurnEvent]:
         """Run one turn over the session; the session's files and history follow it."""
+        from core.commit_messages import commit_messager
         from core.gating import gate_check_for
         from core.repo_map_service import repo_mapper_for
 
@@ -265,6 +259,7 @@ class Engine:
             rungs=planned.rungs,
             gates=gate_check_for(self, gates),
             repo_map=repo_mapper_for(self),
+            commit_message=commit_messager(self) if self.settings.git.generate_messages else None,
             required_gates=tuple(self.settings.gates.required),
             rung_timeout_s=self.settings.cascade.rung_timeout_s,
             claude_withheld=planned.claude_withheld,

@@ -53,7 +53,8 @@ def events(out: str) -> list[dict]:
 
 
 def chat_requests(fake) -> list[dict]:  # noqa: ANN001
-    return [r.json for r in fake.requests if r.path == "/api/chat"]
+    """The turn's attempts (not the commit-message call, which asks for a JSON schema)."""
+    return [r.json for r in fake.requests if r.path == "/api/chat" and "format" not in r.json]
 
 
 def test_success_on_the_first_rung_is_fast_and_local(repo, fake_ollama, capsys) -> None:
@@ -73,7 +74,8 @@ def test_a_failure_climbs_to_thinking_then_succeeds(repo, fake_ollama, capsys) -
     assert (second["model"], second["think"]) == ("qwen3:8b", True)
     assert "NOT applied" in second["messages"][-1]["content"]  # diagnostics carried forward
     with Store(Path(load_config().dirs.database)) as store:
-        outcomes = [r["outcome"] for r in store.db["model_calls"].rows_where(order_by="id")]
+        rows = store.db["model_calls"].rows_where("task_kind != 'commit_message'", order_by="id")
+        outcomes = [r["outcome"] for r in rows]
     assert outcomes == ["escalated", "passed"]
 
 

@@ -178,3 +178,25 @@ def test_instruction_from_stdin(repo, fake_ollama, capsys, monkeypatch) -> None:
     assert run_batch(repo, "--yes", "-m", "-") == 0
     chat = [r for r in fake_ollama.requests if r.path == "/api/chat"][0].json
     assert chat["messages"][-1]["content"] == "rename greet\n"
+
+
+def test_the_classifier_writes_the_commit_message(repo, fake_ollama, capsys) -> None:
+    fake_ollama.script(
+        Reply(text=edit("greet.py", "def greet():\n", "def greet(name):\n")),
+        Reply(text='{"type": "feat", "scope": "Greet", "subject": "take a name."}'),
+    )
+    assert run_batch(repo, "--yes", "-m", "greet by name", "greet.py") == 0
+    assert git(repo, "log", "--format=%s", "-1").strip() == "feat(greet): take a name"
+    asked = [r.json for r in fake_ollama.requests if r.path == "/api/chat"][1]
+    assert asked["model"] == "qwen3:4b" and asked["think"] is False
+    assert asked["format"]["properties"]["type"]["enum"][0] == "feat"
+    assert "+def greet(name):" in asked["messages"][-1]["content"]
+
+
+def test_a_broken_commit_message_reply_falls_back_to_the_rule(repo, fake_ollama, capsys) -> None:
+    fake_ollama.script(
+        Reply(text=edit("greet.py", "def greet():\n", "def greet(name):\n")),
+        Reply(text="Sure! Here is a commit message: add names"),  # not the JSON asked for
+    )
+    assert run_batch(repo, "--yes", "-m", "greet by name", "greet.py") == 0
+    assert git(repo, "log", "--format=%s", "-1").strip() == "feat: greet by name"

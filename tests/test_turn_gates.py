@@ -42,6 +42,8 @@ def test_a_python_gate_failure_is_repaired_before_anything_is_written(
     seen_during_repair: list[str] = []
 
     def answer(request) -> Reply:  # noqa: ANN001
+        if "format" in request.json:  # the commit message, after the turn passed
+            return Reply(text='{"type": "fix", "scope": "stats", "subject": "handle empty input"}')
         calls = [r for r in fake_ollama.requests if r.path == "/api/chat"]
         if len(calls) == 1:
             return Reply(text=broken)
@@ -63,7 +65,7 @@ def test_a_python_gate_failure_is_repaired_before_anything_is_written(
     message = repair["messages"][-1]["content"]
     assert "stats.py:3" in message and "F821" in message and "defualt" in message
     assert "return defualt" in repair["messages"][0]["content"]  # the candidate, in the prompt
-    assert git(repo, "log", "--format=%s", "-1").strip()
+    assert git(repo, "log", "--format=%s", "-1").strip() == "fix(stats): handle empty input"
 
 
 def test_a_page_that_crashes_in_the_browser_is_caught_and_repaired(

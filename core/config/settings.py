@@ -100,6 +100,9 @@ class GitSettings(_Section):
     dirty_files: Literal["commit", "refuse"] = Field(
         "commit", description="what to do with uncommitted user changes in a file a turn edits"
     )
+    generate_messages: bool = Field(
+        True, description="let the classifier persona write commit messages (else a fixed rule)"
+    )
 
 
 class Settings(_Section):
