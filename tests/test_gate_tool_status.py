@@ -55,7 +55,7 @@ async def test_a_tool_that_does_not_run_is_not_found(tmp_path: Path) -> None:
 
 
 async def test_doctor_fails_a_missing_tool_only_when_its_gate_is_required(ingle_home: Path) -> None:
-    from core.commands.doctor import DoctorContext, check_gate_tools
+    from core.doctor import DoctorContext, check_gate_tools
     from core.config.loader import load_config
 
     config = ingle_home / "config" / "config.toml"
