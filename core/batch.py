@@ -26,6 +26,7 @@ from core.events import (
     RepairRequested,
     ShellRan,
     ShellSuggested,
+    TestsRan,
     ThinkingText,
     TurnEvent,
     TurnFinished,
@@ -99,6 +100,7 @@ async def _run(args: argparse.Namespace, instruction: str, approver) -> int:  # 
         async for event in engine.run_turn(
             instruction, approver, mode="ask" if args.ask else "code", commit=not args.no_commit,
             gates=gates, run_suggested_shell=args.run_suggested, escalate=args.escalate,
+            tests=True if args.test else None,
         ):
             printer.show(event)
             if isinstance(event, TurnFinished):
@@ -173,6 +175,10 @@ class TextPrinter:
             self._line(f"gate {event.gate}: {event.status} {event.summary} ({event.duration_s:.2f}s)")
             for d in event.diagnostics[:20]:
                 self._line(f"  {d.get('file')}:{d.get('line')}:{d.get('column')} {d.get('message')}")
+        elif isinstance(event, TestsRan):
+            self._line(f"tests: {event.status} {event.summary} ({event.duration_s:.1f}s) [{event.command}]")
+            for failure in event.failures[:10]:
+                self._line(f"  {failure.get('name')}: {failure.get('message', '')}".rstrip(": "))
         elif isinstance(event, RepairRequested):
             self._line(f"--- asking the model to repair: {event.reason}")
         elif isinstance(event, ShellSuggested):

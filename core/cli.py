@@ -58,6 +58,9 @@ def add_session_arguments(parser: argparse.ArgumentParser) -> None:
         "--yes", action="store_true", help="apply edits, add files the model asks for, and commit"
     )
     group.add_argument("--no-commit", action="store_true", help="write the edits but do not commit")
+    group.add_argument(
+        "--test", action="store_true", help="run the repository's tests on the edits; failures go back to the model"
+    )
     group.add_argument("--json", action="store_true", help="print one JSON event per line")
     group.add_argument(
         "--run-suggested", action="store_true", help="run shell commands the model suggests"

@@ -241,10 +241,12 @@ class Engine:
         gates: GateSelection = "auto",
         run_suggested_shell: bool = True,
         escalate: str | None = None,
+        tests: bool | None = None,
     ) -> AsyncIterator[TurnEvent]:
         """Run one turn over the session; the session's files and history follow it."""
         from core.commit_messages import commit_messager
         from core.gating import gate_check_for
+        from core.test_gate import test_check_for
         from core.repo_map_service import repo_mapper_for
 
         planned = await self.plan_route(prompt_estimate(self, instruction), escalate=escalate)
@@ -261,6 +263,7 @@ class Engine:
             repo_map=repo_mapper_for(self),
             commit_message=commit_messager(self) if self.settings.git.generate_messages else None,
             required_gates=tuple(self.settings.gates.required),
+            tests=test_check_for(self) if self.tests_enabled(tests) else None,
             rung_timeout_s=self.settings.cascade.rung_timeout_s,
             claude_withheld=planned.claude_withheld,
             route_notes=planned.notes,
@@ -313,6 +316,13 @@ class Engine:
                 cost_usd=event.cost_usd,
             ),
         )
+
+    def tests_enabled(self, override: bool | None = None) -> bool:
+        """The test gate: a turn's flag, else the session's /test toggle, else config."""
+        for choice in (override, self.session.tests):
+            if choice is not None:
+                return choice
+        return self.settings.tests.enabled
 
     def service(self, name: str) -> Any:
         return self._services.get(name)

@@ -91,6 +91,17 @@ class GateRan(_Event):
     duration_s: float = 0.0
 
 
+class TestsRan(_Event):
+    """The repository's own tests, run on the candidate after the gates passed."""
+
+    type: Literal["tests_ran"] = "tests_ran"
+    status: str  # passed, failed, error, timed_out, could_not_run
+    command: str
+    summary: str
+    failures: list[dict[str, Any]] = Field(default_factory=list)
+    duration_s: float = 0.0
+
+
 class RepairRequested(_Event):
     """What goes back to the model after a failure, verbatim."""
 
@@ -159,6 +170,7 @@ TurnEvent = Annotated[
     | EditRefused
     | FilesRequested
     | GateRan
+    | TestsRan
     | RepairRequested
     | ShellSuggested
     | ShellRan

@@ -45,6 +45,16 @@ def gates_failed(results: Sequence[GateResult], changed: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+def tests_failed(summary: str, changed: Sequence[str]) -> str:
+    return (
+        "Your edits applied and compile, but the repository's tests fail with them. "
+        "Nothing was saved yet. The files in the system message show your edited version; "
+        "fix the code (not the tests, unless the request was to change them) with "
+        "SEARCH/REPLACE blocks against that text.\n\n"
+        f"{summary.strip()}\n\nFiles you changed: {', '.join(changed)}"
+    )
+
+
 def files_added(paths: Sequence[str]) -> str:
     return (
         "I added these files to the chat; their content is now in the system message: "

@@ -20,3 +20,4 @@ class ChatSession(BaseModel):
     mode: Literal["code", "ask"] = "code"
     kind: str | None = None  # a task kind chosen by a command (/architect...); None: the persona's
     auto_approve_edits: bool = False
+    tests: bool | None = None  # /test on|off; None: the config's tests.enabled

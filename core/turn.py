@@ -15,7 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from core.approvals import ApprovalRequest, Approver
 from core.attempts import AttemptBudget, Rung
@@ -53,6 +53,7 @@ from core.events import (
     EditRefused,
     FilesRequested,
     GateRan,
+    TestsRan,
     ModelFinished,
     Notice,
     RepairRequested,
@@ -74,9 +75,14 @@ from memory.store import Store
 from personas.resolved import ResolvedPersona
 from validators.results import GateResult, GateStatus
 
+if TYPE_CHECKING:
+    from core.test_runs.models import TestRunResult
+
 TurnMode = Literal["code", "ask"]
 # changed files (repo-relative -> candidate text) -> the result of each applicable gate
 GateCheck = Callable[[dict[str, str]], AsyncIterator[GateResult]]
+# changed files -> the repository's tests run on the candidate (None: no test command)
+TestCheck = Callable[[dict[str, str], float], Awaitable["TestRunResult | None"]]
 # (chat files, instruction, token budget) -> repo map text; called from a worker thread
 RepoMapper = Callable[[set[str], str, int], str]
 CommitMessager = Callable[[str, list[str], str], Awaitable[str]]
@@ -98,6 +104,7 @@ class TurnDeps:
     repo_map: RepoMapper | None = None
     commit_message: CommitMessager | None = None
     required_gates: tuple[str, ...] = ()
+    tests: TestCheck | None = None  # the test gate, when on
     rung_timeout_s: float | None = None
     # Why Claude is not on the ladder (no key, cap reached, local-only), for the final message.
     claude_withheld: str = ""
@@ -318,6 +325,13 @@ async def run_turn(
                     failure = repair_messages.gates_failed(blocking, sorted(state.changed()))
                     reason = "gate " + ", ".join(r.gate for r in blocking) + " failed"
                     verdict = "failed_gate"
+        if not failure and deps.tests is not None and state.changed():
+            tested = await deps.tests(state.changed(), budget.remaining_s())
+            if tested is not None:
+                yield _tests_event(turn_id, tested)
+                if tested.status.value in ("failed", "error", "timed_out"):
+                    failure = repair_messages.tests_failed(tested.summary_for_model, sorted(state.changed()))
+                    reason, verdict = f"tests {tested.status.value}", "failed_tests"
         if not failure:
             tag_calls(deps.store, call_ids, turn_id, "passed")
             async for event in _land(deps, state, instruction, turn_id, options, finish):
@@ -327,7 +341,10 @@ async def run_turn(
         step = budget.after_failure()
         tag_calls(deps.store, call_ids, turn_id, "escalated" if step == "climb" else verdict)
         if step == "stop":
-            outcome = {"failed_gate": "gates_failed", "failed_apply": "edits_failed"}.get(
+            outcome = {
+                "failed_gate": "gates_failed", "failed_apply": "edits_failed",
+                "failed_tests": "tests_failed",
+            }.get(
                 verdict, "timeout" if budget.expired() or verdict == "timeout" else "model_error"
             )
             if deps.claude_withheld:
@@ -421,6 +438,17 @@ def _outcome_events(turn_id: str, plan: EditPlan, state: _TurnState) -> list[Tur
         elif not outcome.applied:
             events.append(EditRefused(turn_id=turn_id, path=outcome.path, reason=outcome.reason))
     return events
+
+
+def _tests_event(turn_id: str, result: TestRunResult) -> TestsRan:
+    summary = result.summary_line or result.detail or result.status.value
+    if result.status.value == "could_not_run" and result.install_hint:
+        summary = f"{summary} ({result.install_hint})"
+    return TestsRan(
+        turn_id=turn_id, status=result.status.value, command=result.command_line, summary=summary,
+        failures=[f.model_dump(mode="json") for f in result.failures],
+        duration_s=result.duration_s,
+    )
 
 
 def _gate_event(turn_id: str, result: GateResult) -> GateRan:

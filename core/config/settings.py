@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from core.attempts import BudgetSettings
 from core.cascade_settings import CascadeSettings
 from core.config.ollama_host import DEFAULT_OLLAMA_URL
+from core.test_runs.settings import TestSettings
 from validators.settings import GateSettings
 
 SENSITIVE: dict[str, Any] = {"sensitive": True}
@@ -126,6 +127,7 @@ class Settings(_Section):
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     gates: GateSettings = Field(default_factory=GateSettings)
     cascade: CascadeSettings = Field(default_factory=CascadeSettings)
+    tests: TestSettings = Field(default_factory=TestSettings)
 
     def num_ctx_for(self, model: str) -> int:
         """The one num_ctx every request for `model` uses (before capping at the
