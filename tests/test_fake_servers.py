@@ -98,3 +98,15 @@ def test_anthropic_events_all_named_in_order(fake_anthropic):
                      "message_delta", "message_stop"]
     assert refused.status_code == 401
     assert refused.json()["error"]["type"] == "authentication_error"
+
+
+def test_fake_ollama_answers_stream_false_with_one_object(fake_ollama) -> None:
+    import httpx
+
+    from tests.fakes.script import Reply
+
+    fake_ollama.script(Reply(text="hello there", thinking="hmm"))
+    body = {"model": "qwen3:8b", "messages": [{"role": "user", "content": "hi"}], "stream": False}
+    answer = httpx.post(f"{fake_ollama.url}/api/chat", json=body).json()
+    assert answer["done"] is True and answer["message"]["content"] == "hello there"
+    assert answer["message"]["thinking"] == "hmm" and answer["eval_count"] > 0

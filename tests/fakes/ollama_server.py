@@ -193,6 +193,9 @@ class FakeOllama(FakeServer):
         # Like the real server: num_ctx defaults to 4096 and a longer prompt is cut to fit.
         num_ctx = (body.get("options") or {}).get("num_ctx") or 4096
         model.loaded, model.loaded_num_ctx = True, num_ctx
+        if body.get("stream") is False:  # one object, content accumulated (as Ollama does)
+            ex.send_json(200, self._whole_reply(model.name, reply, body, num_ctx))
+            return
         self.play(ex, reply, NDJSON, [], *self._chat_frames(model.name, reply, body, num_ctx),
                   error_line)
 
@@ -230,6 +233,19 @@ class FakeOllama(FakeServer):
             "eval_duration": eval_ns,
         }
         return frames, [_line(final)]
+
+    def _whole_reply(self, name: str, reply: Reply, body: dict[str, Any], num_ctx: int) -> dict:
+        frames, (final,) = self._chat_frames(name, reply, body, num_ctx)
+        whole = json.loads(final)
+        message = whole["message"]
+        for frame in frames:
+            part = json.loads(frame)["message"]
+            message["content"] += part.get("content", "")
+            if part.get("thinking"):
+                message["thinking"] = message.get("thinking", "") + part["thinking"]
+            if part.get("tool_calls"):
+                message["tool_calls"] = part["tool_calls"]
+        return whole
 
     def _pull(self, ex: Exchange) -> None:
         body = ex.request.json or {}
