@@ -25,11 +25,20 @@ from validators.settings import GateTimeouts
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.asyncio(loop_scope="module")]
 CASES = expected_cases("browser")
-PAGE_LIMIT_S = 3.0
+PAGE_LIMIT_S = 5.0
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[BrowserGate]:
+    """The default page limit (10 s): a busy CI machine must not turn slow pages red."""
+    require("chromium")
+    async with BrowserGate(gate_env()) as gate:
+        yield gate
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def short_fuse() -> AsyncIterator[BrowserGate]:
+    """A short page limit, for the pages that never finish."""
     require("chromium")
     async with BrowserGate(gate_env(timeouts=GateTimeouts(browser_page=PAGE_LIMIT_S))) as gate:
         yield gate
@@ -57,10 +66,10 @@ async def test_one_browser_serves_every_page(tmp_path: Path, browser: BrowserGat
 
 
 async def test_an_infinite_loop_hits_the_time_limit_and_the_browser_recovers(
-    tmp_path: Path, browser: BrowserGate
+    tmp_path: Path, short_fuse: BrowserGate
 ) -> None:
     root = copy_case("browser", tmp_path)
-    stuck = await browser.run(["infinite_loop.html"], root)
+    stuck = await short_fuse.run(["infinite_loop.html"], root)
     assert as_rows(stuck.diagnostics) == [
         [
             "infinite_loop.html", 0, 0, "error", "timeout",
@@ -72,20 +81,21 @@ async def test_an_infinite_loop_hits_the_time_limit_and_the_browser_recovers(
     ]  # fmt: skip
     # The limit held: the page's time plus closing the stuck tab, not an endless wait.
     assert stuck.duration_s < PAGE_LIMIT_S + 10
-    after = await browser.run(["good_canvas.html"], root)
+    (root / "plain.html").write_text("<p>the next page</p>")
+    after = await short_fuse.run(["plain.html"], root)
     assert after.status is GateStatus.PASSED, after.diagnostics
 
 
 async def test_a_page_that_loops_before_load_is_stopped_too(
-    tmp_path: Path, browser: BrowserGate
+    tmp_path: Path, short_fuse: BrowserGate
 ) -> None:
     (tmp_path / "hang.html").write_text("<script>for (;;) {}</script>")
     (tmp_path / "ok.html").write_text("<p>fine</p>")
-    stuck = await browser.run(["hang.html"], tmp_path)
+    stuck = await short_fuse.run(["hang.html"], tmp_path)
     assert [d.message.split(":")[0] for d in stuck.diagnostics] == [
         f"page did not finish loading within {PAGE_LIMIT_S:g} s"
     ]
-    assert (await browser.run(["ok.html"], tmp_path)).status is GateStatus.PASSED
+    assert (await short_fuse.run(["ok.html"], tmp_path)).status is GateStatus.PASSED
 
 
 async def test_the_same_path_in_a_new_tree_is_loaded_fresh(

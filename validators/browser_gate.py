@@ -152,11 +152,8 @@ class BrowserGate:
                 await page.evaluate("0")  # one more round trip: rejections queued last
                 if settings.screenshot_dir:
                     report.artifacts.append(await self._screenshot(page, rel))
-                self._report = None
-                phase = "leaving the page"
-                # Park the kept tab: the page's animation loop must not run on between
-                # checks, and its late events must not reach the next page's report.
-                await page.goto("about:blank")
+            self._report = None
+            await self._park(page)
         except TimeoutError:
             report.add(
                 f"page did not finish {phase} within {limit:g} s: an infinite loop or a "
@@ -179,6 +176,16 @@ class BrowserGate:
         finally:
             self._report = None
         return report
+
+    async def _park(self, page: Any) -> None:
+        """Send the kept tab to about:blank: the page's animation loop must not run on
+        between checks, nor its late events reach the next page's report. A page that
+        will not let go costs its tab, not a diagnostic: its check is already done."""
+        try:
+            async with asyncio.timeout(_CLOSE_LIMIT_S):
+                await page.goto("about:blank")
+        except Exception:  # noqa: BLE001 - any failure here is handled the same way
+            await self._recover()
 
     async def _ensure_page(self) -> Any:
         if self._browser is None or not self._browser.is_connected():
