@@ -6,8 +6,6 @@ import json
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-import jsonschema
-
 from core.backends.errors import IncompleteStream, InvalidJsonReply
 from core.backends.types import (
     ChatRequest,
@@ -59,6 +57,8 @@ async def collect(stream: AsyncIterator[StreamEvent], request: ChatRequest) -> C
 
 
 def validate_json_reply(text: str, schema: dict) -> object:
+    import jsonschema  # 80 ms to import: only calls that asked for a schema pay it
+
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
