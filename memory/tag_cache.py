@@ -141,6 +141,8 @@ class TagCache:
         shared = str(self._store.path) == ":memory:"
         try:
             conn = self._store.db.conn if shared else sqlite3.connect(self._store.path, timeout=10)
+            if not shared:
+                conn.execute("PRAGMA synchronous=NORMAL")  # as Store sets: WAL makes it safe
         except sqlite3.Error as exc:
             raise TagCacheError(_explain(self._store.path, exc)) from exc
         try:
