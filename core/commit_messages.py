@@ -47,7 +47,7 @@ def format_message(answer: dict, paths: list[str]) -> str:
     return head[:72] + "\n\nFiles: " + ", ".join(paths)
 
 
-def commit_messager(engine: Engine):  # noqa: ANN201 - core.turn.CommitMessager
+def commit_messager(engine: Engine):  # noqa: ANN201 - core.turn_types.CommitMessager
     """The turn's commit-message step, bound to this engine's classifier model."""
 
     async def write(instruction: str, paths: list[str], diff: str) -> str:

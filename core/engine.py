@@ -31,7 +31,8 @@ from core.context.session_context import (
 from core.events import AnswerText, AttemptStarted, FilesRequested, TurnEvent, TurnFinished
 from core.router import Route, RouteRequest, claude_access, route, task_kind
 from core.session import ChatSession
-from core.turn import TurnDeps, TurnOptions, run_turn
+from core.turn import run_turn
+from core.turn_types import TurnDeps, TurnOptions
 from core.vcs import IngleRepo, UndoResult, open_repo
 from memory.store import Store
 from personas.languages import choose_default_persona, repository_files

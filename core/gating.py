@@ -10,7 +10,7 @@ from validators.results import GateResult
 
 if TYPE_CHECKING:
     from core.engine import Engine, GateSelection
-    from core.turn import GateCheck
+    from core.turn_types import GateCheck
 
 
 def gate_check_for(engine: Engine, selection: GateSelection) -> GateCheck | None:

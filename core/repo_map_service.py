@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from core.engine import Engine
-    from core.turn import RepoMapper
+    from core.turn_types import RepoMapper
 
 SERVICE = "repo_map"
 

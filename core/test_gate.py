@@ -9,7 +9,7 @@ from core.candidate_tree import candidate_tree
 if TYPE_CHECKING:
     from core.engine import Engine
     from core.test_runs.models import TestRunResult
-    from core.turn import TestCheck
+    from core.turn_types import TestCheck
 
 
 def test_check_for(engine: Engine, full: bool = False) -> TestCheck:

@@ -48,7 +48,7 @@ def context_tools_for(engine: Engine) -> ContextTools:
 
 def session_inputs(engine: Engine, instruction: str) -> ContextInputs:
     """The next turn's inputs as they stand: the chat files read from disk now."""
-    from core.turn import read_text_file
+    from core.turn_types import read_text_file
 
     files: dict[str, str] = {}
     for rel in engine.session.chat_files:
