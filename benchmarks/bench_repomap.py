@@ -29,6 +29,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.aider_support import aider_venv, default_aider_venv  # noqa: E402
+
 CHAT_FILE = "json/decoder.py"
 MESSAGES = [  # different requests against the same warm map, as successive turns send
     "",
@@ -219,25 +223,6 @@ def measure_ingle_in_process(repo: Path, home: Path, tokens: int) -> dict:
     return figures
 
 
-def aider_venv(path: Path) -> Path:
-    """The throwaway virtualenv with aider-chat, created (once per path) by this script."""
-    aider = path / "bin" / "aider"
-    if aider.exists():
-        return aider
-    print(f"installing aider-chat into {path} (throwaway; about a minute) ...", flush=True)
-    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
-    pip = subprocess.run(
-        [str(path / "bin" / "python"), "-m", "pip", "install", "-q", "aider-chat"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if pip.returncode != 0:
-        shutil.rmtree(path, ignore_errors=True)  # half an install would pass for a whole one
-        raise RuntimeError(f"pip install aider-chat failed:\n{pip.stderr[-2000:]}")
-    return aider
-
-
 def ratio(baseline: float, ours: float) -> str:
     return f"{baseline / ours:5.1f}x" if ours > 0 else "   n/a"
 
@@ -311,9 +296,7 @@ def main() -> int:
     parser.add_argument(
         "--aider-venv",
         type=Path,
-        default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-        / "ingle-bench"
-        / "aider-venv",
+        default=default_aider_venv(),
         help="throwaway virtualenv for aider-chat (created if missing)",
     )
     args = parser.parse_args()
