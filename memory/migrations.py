@@ -111,9 +111,41 @@ def _v4_token_calibration(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v5_conversations(db: sqlite_utils.Database) -> None:
+    # Saved chat sessions per repository (memory/conversations.py): the session state
+    # the engine needs to continue, and the transcript the app shows again on restart.
+    db["conversations"].create(
+        {
+            "id": int,
+            "repo": str,
+            "started_at": float,
+            "updated_at": float,
+            "title": str,
+            "session_json": str,
+        },
+        pk="id",
+    )
+    db["conversations"].create_index(["repo", "updated_at"])
+    db["conversation_entries"].create(
+        {
+            "id": int,
+            "conversation_id": int,
+            "seq": int,
+            "kind": str,
+            "text": str,
+            "data_json": str,
+            "created_at": float,
+        },
+        pk="id",
+        foreign_keys=[("conversation_id", "conversations", "id")],
+    )
+    db["conversation_entries"].create_index(["conversation_id", "seq"], unique=True)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_calls_and_trust,
     _v2_repo_tags,
     _v3_turns,
     _v4_token_calibration,
+    _v5_conversations,
 ]
