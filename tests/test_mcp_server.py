@@ -329,3 +329,25 @@ async def test_generate_code_checks_an_html_page_in_the_browser(
     assert page["usage"]["persona"] == "my-frontend"
     retry = fake_ollama.requests_to("/api/chat")[1].json
     assert "countr" in last_user_message(retry)
+
+
+async def test_an_unsure_or_broken_classification_climbs_one_rung(
+    fake_ollama: FakeOllama, tmp_path: Path
+) -> None:
+    fake_ollama.script(
+        Reply(text='{"label": "bug", "confidence": 0.31, "reason": "Could be either."}'),
+        Reply(text='{"label": "feature", "confidence": 0.88, "reason": "Asks for a new option."}'),
+        Reply(text="not json at all"),
+        Reply(text='{"label": "bug", "confidence": 0.75, "reason": "It crashes."}'),
+    )
+    async with mcp_session(fake_ollama.url, tmp_path, tmp_path / "stderr.log") as session:
+        schemas = {t.name: t.output_schema for t in (await session.list_tools()).tools}
+        args = {"text": "Please add a dark mode toggle", "labels": ["bug", "feature"]}
+        unsure = await call_ok(session, schemas, "classify_text", args)
+        assert (unsure["label"], unsure["confidence"]) == ("feature", 0.88)
+        broken = await call_ok(session, schemas, "classify_text", args)
+        assert (broken["label"], broken["confidence"]) == ("bug", 0.75)
+    first, climbed, _, repaired = [r.json for r in fake_ollama.requests_to("/api/chat")]
+    assert (first["model"], first["think"]) == ("qwen3:4b", False)
+    assert (climbed["model"], climbed["think"]) == ("qwen3:8b", True)
+    assert repaired["model"] == "qwen3:8b"

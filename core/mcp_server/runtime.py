@@ -22,6 +22,7 @@ from core.config.loader import LoadedConfig
 from core.config.settings import Settings
 from core.mcp_server.usage import UsageMeter
 from memory.store import Store
+from personas.model import ModelRef
 from personas.prompt import PromptMessage
 from personas.registry import PersonaRegistry, UnknownPersona
 from personas.resolved import ResolvedPersona
@@ -83,9 +84,11 @@ class PersonaRunner:
         think: ThinkSetting,
         temperature: float | None = None,
         json_schema: dict[str, Any] | None = None,
+        model: str | None = None,
     ) -> ChatResult:
-        """One recorded call of the persona's model. Raises BackendError or DelegationRefused."""
-        ref = persona.model_ref
+        """One recorded call of the persona's model (or `model`, a climb to a fallback).
+        Raises BackendError or DelegationRefused."""
+        ref = ModelRef.parse(model) if model else persona.model_ref
         endpoint = ref.endpoint or default_endpoint(self.settings)
         sampling = persona.sampling()
         request = ChatRequest(

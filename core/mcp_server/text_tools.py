@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from core.backends.errors import InvalidJsonReply
 from core.mcp_server.results import Classification, Summary, Translation
 from core.mcp_server.runtime import DelegationRefused, PersonaRunner
 from core.mcp_server.usage import UsageMeter
@@ -82,16 +83,34 @@ async def classify_text(
     if instructions and instructions.strip():
         request += f"Instructions: {instructions.strip()}\n"
     request += f"Text: {text}"
-    result = await runner.chat(
-        persona,
-        persona.chat_messages(request),
-        meter,
-        task_kind="mcp:classify_text",
-        think=persona.think(),
-        temperature=CLASSIFY_TEMPERATURE,
-        json_schema=classification_schema(labels),
-    )
-    reply = result.parsed_json  # validated against the schema by collect()
+    schema = classification_schema(labels)
+    messages = persona.chat_messages(request)
+    reply: dict | None = None
+    try:
+        result = await runner.chat(
+            persona, messages, meter, task_kind="mcp:classify_text", think=persona.think(),
+            temperature=CLASSIFY_TEMPERATURE, json_schema=schema,
+        )
+        reply = result.parsed_json  # validated against the schema by collect()
+    except InvalidJsonReply:
+        reply = None
+    threshold = runner.settings.cascade.confidence_threshold
+    if reply is None or reply["confidence"] < threshold:
+        # The cascade's rule for structured answers: a broken or unsure answer climbs one
+        # rung (thinking on, the persona's first fallback model); the surer answer wins.
+        fallback = persona.persona.fallback_models[0] if persona.persona.fallback_models else None
+        try:
+            second = await runner.chat(
+                persona, messages, meter, task_kind="mcp:classify_text",
+                think=persona.think(retry=True), temperature=CLASSIFY_TEMPERATURE,
+                json_schema=schema, model=fallback,
+            )
+        except InvalidJsonReply:
+            if reply is None:
+                raise
+        else:
+            if reply is None or second.parsed_json["confidence"] > reply["confidence"]:
+                reply = second.parsed_json
     return Classification(
         label=reply["label"],
         confidence=reply["confidence"],
