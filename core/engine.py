@@ -140,12 +140,22 @@ class Engine:
 
         return claude_spend_since(self.store, local_midnight())
 
-    async def plan_route(self, prompt_tokens: int = 0, escalate: str | None = None) -> Route:
+    async def plan_route(
+        self, prompt_tokens: int = 0, escalate: str | None = None, instruction: str = ""
+    ) -> Route:
         """The ladder for the next turn: task kind, context size, VRAM and Claude's access."""
         from core.backends.ollama import OllamaBackend
         from core.vram_probe import VramCache
 
         persona = self.persona
+        kind = task_kind(persona, self.session.kind)
+        classified = None
+        if self.settings.cascade.classify_tasks and self.session.kind is None and instruction:
+            from core.task_classifier import classify_task
+
+            classified = await classify_task(self, instruction)
+            if classified is not None:
+                kind = classified.ladder_kind()
         vram = None
         first = self.first_model()
         backend = self.backend_for(Rung(model=first, endpoint=persona.model_ref.endpoint))
@@ -153,7 +163,7 @@ class Engine:
             cache = self._services.setdefault("vram", VramCache())
             vram = await cache.get(backend, self.settings.cascade.vram_headroom_mb)
         request = RouteRequest(
-            kind=task_kind(persona, self.session.kind),
+            kind=kind,
             persona=persona,
             model_override=self.session.model,
             think_override=self.session.think,
@@ -162,7 +172,20 @@ class Engine:
             claude=claude_access(self.settings, persona, self.claude_spent_today()),
             vram=vram,
         )
-        return route(self.settings, request)
+        planned = route(self.settings, request)
+        if classified is not None:
+            planned.notes.insert(
+                0, f"classified as {classified.kind} ({classified.complexity} complexity, "
+                f"confidence {classified.confidence:.2f}): the {kind} ladder",
+            )
+            unsure = classified.confidence < self.settings.cascade.confidence_threshold
+            if unsure and len(planned.rungs) > 1 and self.session.model is None:
+                skipped = planned.rungs.pop(0)
+                planned.notes.insert(
+                    1, f"the classifier is unsure: skipping the first rung ({skipped.model}, "
+                    f"think {skipped.think_label()})",
+                )
+        return planned
 
     # -- the session ------------------------------------------------------------------
 
@@ -250,7 +273,9 @@ class Engine:
         from core.test_gate import test_check_for
         from core.repo_map_service import repo_mapper_for
 
-        planned = await self.plan_route(prompt_estimate(self, instruction), escalate=escalate)
+        planned = await self.plan_route(
+            prompt_estimate(self, instruction), escalate=escalate, instruction=instruction
+        )
         deps = TurnDeps(
             settings=self.settings,
             store=self.store,
@@ -270,7 +295,7 @@ class Engine:
             route_notes=planned.notes,
             context=self.context,
         )
-        kind = task_kind(self.persona, self.session.kind)
+        kind = planned.kind
         options = TurnOptions(
             mode="ask" if (mode or self.session.mode) == "ask" else "code",
             task_kind=kind,

@@ -49,6 +49,7 @@ class RouteRequest:
 @dataclass
 class Route:
     rungs: list[Rung]
+    kind: str = "chat"  # the task kind whose ladder this is
     notes: list[str] = field(default_factory=list)  # every decision, for the events
     claude_withheld: str = ""  # why Claude is not on the ladder, when it would have been
 
@@ -84,7 +85,7 @@ def route(settings: Settings, request: RouteRequest) -> Route:
     specs = settings.cascade.ladders.get(request.kind) or settings.cascade.ladders.get("chat") or [
         RungSpec()
     ]
-    result = Route(rungs=[])
+    result = Route(rungs=[], kind=request.kind)
     if request.escalate == "always":
         if request.claude.allowed:
             result.rungs.append(_claude_rung(settings))

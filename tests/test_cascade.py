@@ -203,3 +203,27 @@ def test_the_loaded_model_is_preferred_when_two_would_do() -> None:
     assert any("already loaded" in note for note in decided.notes)
     nothing_loaded = view.model_copy(update={"loaded": {}})
     assert route(settings, _request(vram=nothing_loaded)).rungs[0].model == "qwen3:8b"
+
+
+def test_the_classifier_picks_the_ladder_and_an_unsure_answer_skips_rung_1(
+    repo, fake_ollama, capsys, ingle_home
+) -> None:
+    config = ingle_home / "config" / "config.toml"
+    config.write_text("[cascade]\nclassify_tasks = true\n")
+    complex_code = '{"label": "code", "complexity": "high", "confidence": 0.9, "reason": "big"}'
+    fake_ollama.script(Reply(text=complex_code), Reply(text=GOOD))
+    assert batch(repo, "-m", "redesign the whole module", "calc.py") == 0
+    route_call, attempt = [r.json for r in fake_ollama.requests if r.path == "/api/chat"][:2]
+    assert route_call["model"] == "qwen3:4b" and route_call["format"]["properties"]["label"]["enum"]
+    assert (attempt["model"], attempt["think"]) == ("qwen3:14b", False)  # the architecture ladder
+    notes = [e["message"] for e in events(capsys.readouterr().out) if e["type"] == "notice"]
+    assert any("classified as code (high complexity" in n for n in notes)
+
+    unsure = '{"label": "code", "complexity": "low", "confidence": 0.3, "reason": "vague"}'
+    before = len([r for r in fake_ollama.requests if r.path == "/api/chat"])
+    fake_ollama.script(Reply(text=unsure), Reply(text=GOOD.replace("if xs else 0", "or 0")))
+    (repo / "calc.py").write_text(SOURCE)
+    assert batch(repo, "-m", "hmm", "calc.py") == 0
+    attempt = [r.json for r in fake_ollama.requests if r.path == "/api/chat"][before + 1]
+    assert (attempt["model"], attempt["think"]) == ("qwen3:8b", True)  # rung 1 skipped
+    assert any("unsure" in e["message"] for e in events(capsys.readouterr().out) if e["type"] == "notice")
