@@ -1,0 +1,1 @@
+"""Colour themes loaded into Textual (see themes/ingle.py)."""

@@ -1,0 +1,279 @@
+"""How fast can the chat view stream a long Markdown answer and stay responsive?
+
+Streams the same 20,000-token Markdown answer (60+ fenced code blocks) into
+  * plain:  one Textual `Markdown` widget fed through `Markdown.get_stream()`
+            (with `layout: stream`, the best plain setup measured earlier), and
+  * ingle:  the chat view's `StreamingMarkdown` (finished blocks settle in their
+            own documents; only the open one is re-parsed),
+at rising token rates. While it streams, a thread presses a key every 20 ms the
+way the terminal driver does (post_message from another thread) and records how
+long each press waits before it is handled: the input latency.
+
+A rate is "sustained" when the whole answer is on screen within 10% of the time
+the producer needed, and the 95th percentile input latency is under 50 ms.
+
+    .venv/bin/python benchmarks/bench_tui_stream.py            # full run (a few minutes)
+    .venv/bin/python benchmarks/bench_tui_stream.py --tokens 5000 --rates 500,1000,2000
+
+The app runs in Textual's headless driver (layout and rendering run; nothing is
+written to a terminal), at 120x40.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import re
+import statistics
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from textual import events  # noqa: E402
+from textual.app import App, ComposeResult  # noqa: E402
+from textual.containers import VerticalScroll  # noqa: E402
+from textual.widget import Widget  # noqa: E402
+from textual.widgets import Markdown  # noqa: E402
+
+from tui.widgets.streaming_markdown import StreamingMarkdown  # noqa: E402
+
+KEY_INTERVAL_S = 0.02
+LATENCY_LIMIT_MS = 50.0
+CATCH_UP_SLACK = 1.10
+
+_TOKEN = re.compile(r"\s*\w+|\s*[^\w\s]|\s+")
+
+_WORDS = (
+    "the model reads each file in the chat and writes a small change that keeps the tests "
+    "green while the gate compiles every candidate before anything touches the working tree "
+    "so a broken reply costs nothing but one more attempt on a larger model"
+).split()
+
+_CODE = {
+    "python": [
+        "def {name}(items: list[int]) -> int:",
+        "    total = 0",
+        "    for item in items:",
+        "        if item % {n} == 0:",
+        "            total += item * {n}",
+        "    return total",
+        "",
+        "class {Name}:",
+        "    def __init__(self, size: int = {n}) -> None:",
+        "        self.size = size",
+        "        self.cache: dict[str, int] = {{}}",
+    ],
+    "javascript": [
+        "export function {name}(items) {{",
+        "  let total = 0;",
+        "  for (const item of items) {{",
+        "    if (item % {n} === 0) total += item * {n};",
+        "  }}",
+        "  return total;",
+        "}}",
+        "const {name}Cache = new Map();",
+    ],
+    "go": [
+        "func {Name}(items []int) int {{",
+        "\ttotal := 0",
+        "\tfor _, item := range items {{",
+        "\t\tif item%{n} == 0 {{",
+        "\t\t\ttotal += item * {n}",
+        "\t\t}}",
+        "\t}}",
+        "\treturn total",
+        "}}",
+    ],
+}
+
+
+def make_answer(token_count: int, seed: int = 7) -> list[str]:
+    """A deterministic Markdown answer cut into model-like tokens (word pieces)."""
+    rng = random.Random(seed)
+    sections: list[str] = []
+    index = 0
+    while True:
+        index += 1
+        name = f"step_{index}"
+        lang = ("python", "javascript", "go")[index % 3]
+        words = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(40, 70)))
+        bullets = "\n".join(
+            f"- `{name}_{b}` {' '.join(rng.choice(_WORDS) for _ in range(8))}" for b in range(3)
+        )
+        body = "\n".join(
+            line.format(name=name, Name=name.title().replace("_", ""), n=index % 7 + 2)
+            for line in _CODE[lang]
+        )
+        section = (
+            f"## {index}. Change {name}\n\n{words.capitalize()}, **see** `{name}`.\n\n"
+            f"{bullets}\n\n```{lang}\n{body}\n```\n\n"
+        )
+        if index % 5 == 0:
+            section += "| file | lines |\n|---|---|\n| a.py | 12 |\n| b.go | 40 |\n\n"
+        sections.append(section)
+        if len(_TOKEN.findall("".join(sections))) >= token_count:
+            break
+    tokens = _TOKEN.findall("".join(sections))[:token_count]
+    return tokens
+
+
+@dataclass
+class Result:
+    kind: str
+    rate: int
+    achieved: float
+    lag_s: float
+    latency_p50_ms: float
+    latency_p95_ms: float
+    latency_max_ms: float
+
+    @property
+    def sustained(self) -> bool:
+        return self.achieved * CATCH_UP_SLACK >= self.rate and self.latency_p95_ms < LATENCY_LIMIT_MS
+
+
+class LatencyProbe(Widget, can_focus=True):
+    DEFAULT_CSS = "LatencyProbe { height: 1; }"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.latencies_ms: list[float] = []
+
+    def on_key(self, event: events.Key) -> None:
+        stamp = getattr(event, "bench_stamp", None)
+        if stamp is not None:
+            self.latencies_ms.append((time.perf_counter() - stamp) * 1000)
+        event.stop()
+
+
+class StreamBench(App[Result]):
+    CSS = """
+    #transcript { layout: stream; height: 1fr; }
+    #transcript > Markdown { layout: stream; }
+    """
+
+    def __init__(self, kind: str, tokens: list[str], rate: int) -> None:
+        super().__init__()
+        self.kind = kind
+        self.tokens = tokens
+        self.rate = rate
+        self.probe = LatencyProbe()
+        self.done = asyncio.Event()
+        self.result: Result | None = None
+
+    def compose(self) -> ComposeResult:
+        yield VerticalScroll(id="transcript")
+        yield self.probe
+
+    async def on_mount(self) -> None:
+        self.probe.focus()
+        self.run_worker(self._stream(), exit_on_error=True)
+
+    async def _stream(self) -> None:
+        transcript = self.query_one("#transcript", VerticalScroll)
+        transcript.anchor()
+        stop_keys = threading.Event()
+        presser = threading.Thread(target=self._press_keys, args=(stop_keys,), daemon=True)
+        if self.kind == "plain":
+            widget = Markdown()
+            await transcript.mount(widget)
+            stream = Markdown.get_stream(widget)
+            write = stream.write
+            finish = stream.stop
+        else:
+            widget = StreamingMarkdown()
+            await transcript.mount(widget)
+
+            async def write(fragment: str) -> None:
+                widget.write(fragment)
+
+            finish = widget.finish
+        presser.start()
+        started = time.perf_counter()
+        sent = 0
+        total = len(self.tokens)
+        while sent < total:
+            due = min(total, int((time.perf_counter() - started) * self.rate) + 1)
+            for token in self.tokens[sent:due]:
+                await write(token)
+            sent = due
+            await asyncio.sleep(0.002)  # the token source's pace, as a model server's
+        produced = time.perf_counter()
+        await finish()
+        finished = time.perf_counter()
+        stop_keys.set()
+        presser.join()
+        await asyncio.sleep(0.1)  # let the last key presses land
+        lat = sorted(self.probe.latencies_ms) or [0.0]
+        self.result = Result(
+            kind=self.kind,
+            rate=self.rate,
+            achieved=total / (finished - started),
+            lag_s=finished - produced,
+            latency_p50_ms=statistics.median(lat),
+            latency_p95_ms=lat[min(len(lat) - 1, int(len(lat) * 0.95))],
+            latency_max_ms=lat[-1],
+        )
+        self.done.set()
+
+    def _press_keys(self, stop: threading.Event) -> None:
+        while not stop.wait(KEY_INTERVAL_S):
+            key = events.Key("x", "x")
+            key.bench_stamp = time.perf_counter()  # type: ignore[attr-defined]
+            self.post_message(key)
+
+
+async def run_case(kind: str, tokens: list[str], rate: int) -> Result:
+    app = StreamBench(kind, tokens, rate)
+    async with app.run_test(size=(120, 40)):
+        await app.done.wait()
+    assert app.result is not None
+    return app.result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tokens", type=int, default=20_000)
+    parser.add_argument("--rates", default="250,500,1000,2000,4000,8000")
+    parser.add_argument("--kinds", default="plain,ingle")
+    args = parser.parse_args()
+    tokens = make_answer(args.tokens)
+    text = "".join(tokens)
+    print(
+        f"answer: {len(tokens)} tokens, {len(text)} chars, "
+        f"{text.count(chr(10) + '```') // 2} code blocks; key press every "
+        f"{KEY_INTERVAL_S * 1000:.0f} ms; sustained = on screen within "
+        f"{(CATCH_UP_SLACK - 1) * 100:.0f}% of the stream time and p95 latency < "
+        f"{LATENCY_LIMIT_MS:.0f} ms"
+    )
+    best: dict[str, int] = {}
+    for kind in args.kinds.split(","):
+        best[kind] = 0
+        for rate in (int(r) for r in args.rates.split(",")):
+            result = asyncio.run(run_case(kind, tokens, rate))
+            print(
+                f"{kind:>6} {rate:>6} tok/s: achieved {result.achieved:7.0f} tok/s, "
+                f"behind by {result.lag_s:5.2f} s, latency p50 {result.latency_p50_ms:5.1f} "
+                f"p95 {result.latency_p95_ms:6.1f} max {result.latency_max_ms:6.1f} ms "
+                f"-> {'sustained' if result.sustained else 'NOT sustained'}",
+                flush=True,
+            )
+            if not result.sustained:
+                break
+            best[kind] = rate
+    for kind, rate in best.items():
+        print(f"highest sustained rate, {kind}: {rate} tok/s")
+    if best.get("plain") and "ingle" in best:
+        print(f"ratio ingle / plain: {best['ingle'] / best['plain']:.1f}x")
+    elif "ingle" in best and "plain" in best:
+        print("ratio ingle / plain: plain sustained no tested rate")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""Engine failures as one readable message: what went wrong and what to do."""
+
+from __future__ import annotations
+
+
+def describe_error(exc: BaseException) -> str:
+    """Known failures carry their own advice; anything else names itself plainly."""
+    from core.backends.errors import BackendError
+    from core.config.loader import ConfigError
+    from core.engine import EngineError
+
+    known: tuple[type[BaseException], ...] = (BackendError, ConfigError, EngineError, LookupError)
+    if isinstance(exc, known):
+        return str(exc).strip('"')
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+    return f"{type(exc).__name__}: {exc} (a bug in Ingle: the log has the details)"

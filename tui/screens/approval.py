@@ -1,0 +1,68 @@
+"""Asks before edits are written or a command runs: y yes, a always (edits), n no."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from core.approvals import ApprovalRequest
+from tui.tui_approver import Answer
+from tui.widgets.diff_view import colour_diff
+
+TITLES = {
+    "apply_edits": "Apply these edits?",
+    "run_shell": "Run this command?",
+    "add_files": "Add these files to the chat?",
+}
+
+
+class ApprovalScreen(ModalScreen[Answer]):
+    CSS_PATH = "approval.tcss"
+    BINDINGS = [
+        Binding("y", "answer('yes')", "Yes", id="approval.yes"),
+        Binding("a", "answer('always')", "Yes to all edits this session", id="approval.always"),
+        Binding("n,escape", "answer('no')", "No", id="approval.no"),
+    ]
+
+    def __init__(self, request: ApprovalRequest, future: asyncio.Future[Answer]) -> None:
+        super().__init__()
+        self.request = request
+        self.future = future
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="approval"):
+            yield Static(Content.styled(TITLES[self.request.kind], "bold"), id="approval-title")
+            yield Static(Content(self.request.summary), id="approval-summary")
+            if self.request.detail:
+                detail = (
+                    colour_diff(self.request.detail)
+                    if self.request.kind == "apply_edits"
+                    else Content(self.request.detail)
+                )
+                with VerticalScroll(id="approval-detail"):
+                    yield Static(detail)
+            yield Footer()
+
+    def on_mount(self) -> None:
+        # The turn may be interrupted while we wait: then nobody is listening.
+        self.future.add_done_callback(lambda _: self._close_if_open())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "answer" and parameters == ("always",):
+            return self.request.kind == "apply_edits"
+        return True
+
+    def action_answer(self, answer: Answer) -> None:
+        if not self.future.done():
+            self.future.set_result(answer)
+        self.dismiss(answer)
+
+    def _close_if_open(self) -> None:
+        if self.is_current and self.future.cancelled():
+            self.dismiss("no")

@@ -1,0 +1,190 @@
+"""What each `/` command does, on the chat screen's engine and conversation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.approvals import ApprovalRequest
+from memory.conversations import ConversationEntry
+from tui.slash_commands import ParsedCommand, help_markdown
+from tui.turn_presenter import shell_note, step
+
+if TYPE_CHECKING:
+    from tui.screens.chat import ChatScreen
+
+THINK_WORDS: dict[str, bool | str | None] = {
+    "on": True, "true": True, "off": False, "false": False, "auto": None,
+    "low": "low", "medium": "medium", "high": "high", "max": "max",
+}
+KEYS_HELP = (
+    "\n**Keys**: Enter send · Shift+Enter or Ctrl+J new line · Up/Down history · "
+    "Tab complete · Esc interrupt · Ctrl+P commands · Ctrl+B files · F3 model log · "
+    "Ctrl+T thinking · Ctrl+Y auto-apply edits · Ctrl+Q quit\n"
+)
+
+
+def think_label(value: bool | str | None) -> str:
+    return {True: "on", False: "off", None: "auto"}.get(value, str(value))  # type: ignore[arg-type]
+
+
+class SlashActions:
+    """One method per command. Engine calls that may block run in the screen's workers."""
+
+    def __init__(self, screen: ChatScreen) -> None:
+        self.screen = screen
+
+    @property
+    def engine(self):  # noqa: ANN201 - core.engine.Engine, imported lazily
+        return self.screen.engine
+
+    def note(self, text: str) -> None:
+        self.screen.add_entry(ConversationEntry(kind="note", text=text))
+
+    def say(self, text: str, style: str = "info") -> None:
+        self.screen.add_entry(step(text, style))
+
+    async def run(self, command: ParsedCommand) -> None:
+        handler = getattr(self, f"do_{command.name}")
+        await handler(command)
+
+    async def do_add(self, command: ParsedCommand) -> None:
+        if not command.words:
+            self.say("/add needs file names, e.g. /add src/app.py", "warn")
+            return
+        added = self.engine.add_files(command.words)
+        self.say(f"added {', '.join(added)}" if added else "already in the chat", "ok")
+        self.screen.files_changed()
+
+    async def do_drop(self, command: ParsedCommand) -> None:
+        words = command.words or list(self.engine.session.chat_files)
+        dropped = self.engine.drop_files(words)
+        self.say(f"dropped {', '.join(dropped)}" if dropped else "none of those were in the chat")
+        self.screen.files_changed()
+
+    async def do_files(self, command: ParsedCommand) -> None:
+        files = self.engine.session.chat_files
+        self.note("\n".join(f"- `{f}`" for f in files) if files else "No files in the chat yet.")
+
+    async def do_ask(self, command: ParsedCommand) -> None:
+        await self._mode("ask", command)
+
+    async def do_code(self, command: ParsedCommand) -> None:
+        await self._mode("code", command)
+
+    async def _mode(self, mode: str, command: ParsedCommand) -> None:
+        if command.argument:
+            self.screen.start_turn(command.argument, mode=mode)
+            return
+        self.engine.session.mode = mode
+        self.say("ask mode: answers only, no edits" if mode == "ask" else "code mode: edits files")
+        self.screen.refresh_status()
+
+    async def do_undo(self, command: ParsedCommand) -> None:
+        result = self.engine.undo()
+        if not result.done or result.undone is None:
+            self.say(f"nothing undone: {result.reason}", "warn")
+            return
+        detail = [f"undid {result.undone.short_sha} {result.undone.subject}"]
+        if result.restored:
+            detail.append(f"restored {', '.join(result.restored)}")
+        if result.removed:
+            detail.append(f"removed {', '.join(result.removed)}")
+        self.say("; ".join(detail), "ok")
+
+    async def do_diff(self, command: ParsedCommand) -> None:
+        diff = self.engine.last_diff()
+        if not diff:
+            self.say("no Ingle commit to show yet", "dim")
+            return
+        self.screen.add_entry(ConversationEntry(kind="diff", text=diff, data={"path": "last Ingle commit"}))
+
+    async def do_commit(self, command: ParsedCommand) -> None:
+        repo = self.engine.repo
+        if repo is None:
+            self.say(f"{self.engine.root} is not a git repository", "warn")
+            return
+        dirty = sorted(repo.dirty_files(repo.tracked_files()))
+        if not dirty:
+            self.say("nothing to commit: your tracked files are clean", "dim")
+            return
+        info = repo.commit_user_changes(dirty, command.argument or None)
+        if info is None:
+            self.say("nothing to commit", "dim")
+        else:
+            self.say(f"committed {info.short_sha} as yours: {info.subject}", "ok")
+
+    async def do_model(self, command: ParsedCommand) -> None:
+        self.engine.set_model(command.argument or None)
+        self.say(f"model: {command.argument or 'the persona’s own'}")
+        self.screen.refresh_status()
+
+    async def do_persona(self, command: ParsedCommand) -> None:
+        if not command.argument:
+            current = self.engine.session.persona
+            lines = [
+                f"- **{p.name}**{' (current)' if p.name == current else ''}: {p.persona.description}"
+                for p in self.engine.personas()
+            ]
+            self.note("\n".join(lines))
+            return
+        persona = self.engine.set_persona(command.argument)
+        self.say(f"persona: {persona.name} ({persona.model_ref.model})", "ok")
+        self.screen.refresh_status()
+
+    async def do_think(self, command: ParsedCommand) -> None:
+        word = command.argument.lower()
+        if word and word not in THINK_WORDS:
+            self.say(f"/think {word}: use on, off, auto, low, medium, high or max", "warn")
+            return
+        value = THINK_WORDS[word] if word else self.screen.next_think()
+        self.engine.set_think(value)
+        self.say(f"thinking on the first attempt: {think_label(value)}")
+        self.screen.refresh_status()
+
+    async def do_clear(self, command: ParsedCommand) -> None:
+        self.screen.new_conversation()
+
+    async def do_tokens(self, command: ParsedCommand) -> None:
+        self.say("estimating the next prompt…", "dim")
+        self.screen.show_tokens()
+
+    async def do_gates(self, command: ParsedCommand) -> None:
+        if command.argument:
+            word = command.argument.strip()
+            self.screen.gates = word if word in ("auto", "off") else [g for g in word.split(",") if g]
+        shown = self.screen.gates if isinstance(self.screen.gates, str) else ",".join(self.screen.gates)
+        self.say(f"gates: {shown}")
+
+    async def do_test(self, command: ParsedCommand) -> None:
+        word = command.argument.lower()
+        if word not in ("", "on", "off"):
+            self.say("/test takes on or off", "warn")
+            return
+        self.engine.session.tests = None if not word else word == "on"
+        state = "on" if self.engine.tests_enabled() else "off"
+        self.say(f"the repository's tests on each candidate: {state}")
+
+    async def do_compact(self, command: ParsedCommand) -> None:
+        self.screen.compact()
+
+    async def do_run(self, command: ParsedCommand) -> None:
+        if not command.argument:
+            self.say("/run needs a command, e.g. /run pytest -q", "warn")
+            return
+        self.screen.run_shell(command.argument)
+
+    async def do_log(self, command: ParsedCommand) -> None:
+        self.screen.action_show_log()
+
+    async def do_help(self, command: ParsedCommand) -> None:
+        self.note(help_markdown() + KEYS_HELP)
+
+    async def do_quit(self, command: ParsedCommand) -> None:
+        await self.screen.app.action_quit()
+
+
+def shell_request(command: str) -> ApprovalRequest:
+    return ApprovalRequest(kind="run_shell", summary=f"run `{command}`", detail=command)
+
+
+__all__ = ["SlashActions", "shell_note", "shell_request", "think_label"]

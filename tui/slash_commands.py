@@ -1,0 +1,78 @@
+"""The `/` commands the prompt understands: names, arguments and help, and parsing."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class SlashCommand(BaseModel):
+    name: str  # without the slash
+    args: str = ""  # how the arguments read in help, e.g. "FILE..."
+    help: str
+
+
+class ParsedCommand(BaseModel):
+    name: str
+    argument: str = ""  # the rest of the line, stripped
+
+    @property
+    def words(self) -> list[str]:
+        return self.argument.split()
+
+
+SLASH_COMMANDS: tuple[SlashCommand, ...] = (
+    SlashCommand(name="add", args="FILE...", help="add files to the chat"),
+    SlashCommand(name="drop", args="[FILE...]", help="remove files from the chat (all without arguments)"),
+    SlashCommand(name="files", help="list the files in the chat"),
+    SlashCommand(name="ask", args="[TEXT]", help="ask without editing (switches to ask mode without TEXT)"),
+    SlashCommand(name="code", args="[TEXT]", help="edit files (switches to code mode without TEXT)"),
+    SlashCommand(name="undo", help="revert Ingle's last commit"),
+    SlashCommand(name="diff", help="show the diff of Ingle's last commit"),
+    SlashCommand(name="commit", args="[MESSAGE]", help="commit your uncommitted changes as your own"),
+    SlashCommand(name="model", args="[NAME]", help="use this model first (the persona's without NAME)"),
+    SlashCommand(name="persona", args="[NAME]", help="switch persona (lists them without NAME)"),
+    SlashCommand(name="think", args="[on|off|auto|low|medium|high]", help="thinking for the first attempt"),
+    SlashCommand(name="clear", help="start a new conversation (files stay in the chat)"),
+    SlashCommand(name="tokens", help="what the next turn would send, against the model's window"),
+    SlashCommand(name="gates", args="[auto|off|NAME,...]", help="which gates check edits"),
+    SlashCommand(name="test", args="[on|off]", help="run the repository's tests on each candidate"),
+    SlashCommand(name="compact", help="summarise older turns to free context"),
+    SlashCommand(name="run", args="COMMAND", help="run a shell command (after you confirm)"),
+    SlashCommand(name="log", help="the exact requests and replies of recent model calls"),
+    SlashCommand(name="help", help="list these commands and the keys"),
+    SlashCommand(name="quit", help="leave Ingle (the conversation is saved)"),
+)
+
+BY_NAME: dict[str, SlashCommand] = {command.name: command for command in SLASH_COMMANDS}
+
+
+class UnknownCommand(ValueError):
+    """A `/word` that is not a command; the message suggests the closest ones."""
+
+
+def parse_slash(line: str) -> ParsedCommand | None:
+    """A `/command args` line, or None when the text is not a command.
+
+    Raises UnknownCommand for `/nonsense`."""
+    text = line.strip()
+    if not text.startswith("/") or text.startswith("//"):
+        return None
+    head, _, rest = text[1:].partition(" ")
+    name = head.strip().lower()
+    if name not in BY_NAME:
+        close = [c.name for c in SLASH_COMMANDS if c.name.startswith(name[:2])] if name else []
+        hint = f"; did you mean {', '.join('/' + c for c in close)}?" if close else ""
+        raise UnknownCommand(f"/{name} is not a command{hint} (/help lists them)")
+    return ParsedCommand(name=name, argument=rest.strip())
+
+
+def commands_starting(prefix: str) -> list[SlashCommand]:
+    prefix = prefix.lower()
+    return [command for command in SLASH_COMMANDS if command.name.startswith(prefix)]
+
+
+def help_markdown() -> str:
+    rows = "\n".join(
+        f"| `/{c.name}{' ' + c.args if c.args else ''}` | {c.help} |" for c in SLASH_COMMANDS
+    )
+    return f"| command | what it does |\n|---|---|\n{rows}\n"

@@ -1,0 +1,47 @@
+"""The engine's Approver for the app: asks through a modal, answers through a future.
+
+The engine awaits `approve()` inside the turn's worker; this posts a message
+carrying a future to the app, whose modal resolves it. Cancelling the turn
+cancels the future, and the modal closes itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from textual.message import Message
+
+from core.approvals import ApprovalRequest
+
+Answer = Literal["yes", "always", "no"]
+
+
+@dataclass
+class ApprovalNeeded(Message):
+    request: ApprovalRequest
+    future: asyncio.Future[Answer]
+
+
+class TuiApprover:
+    def __init__(
+        self,
+        post: Callable[[Message], None],
+        auto_approve_edits: Callable[[], bool],
+        set_auto_approve_edits: Callable[[bool], None],
+    ) -> None:
+        self._post = post  # delivers to the app, which shows the modal
+        self._auto = auto_approve_edits
+        self._set_auto = set_auto_approve_edits
+
+    async def approve(self, request: ApprovalRequest) -> bool:
+        if request.kind == "apply_edits" and self._auto():
+            return True
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._post(ApprovalNeeded(request, future))
+        answer = await future
+        if answer == "always" and request.kind == "apply_edits":
+            self._set_auto(True)
+        return answer in ("yes", "always")

@@ -1,0 +1,44 @@
+"""The always-visible line at the bottom: where, who, how fast, how full, how much."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Static
+
+from tui.status_info import StatusInfo
+
+REFRESH_EVERY_S = 0.3  # as Claude Code's status line: often enough, never per token
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar {
+        height: 1;
+        background: $panel;
+        color: $text-muted;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.info = StatusInfo()
+        self._pending: Timer | None = None
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    def set(self, **changes: Any) -> None:
+        """Change some fields; the bar redraws at most every REFRESH_EVERY_S."""
+        self.info = self.info.model_copy(update=changes)
+        if self._pending is None:
+            self._pending = self.set_timer(REFRESH_EVERY_S, self._draw)
+
+    def _draw(self) -> None:
+        self._pending = None
+        separator = Content.styled(" │ ", "$text-disabled")
+        busy = Content.styled("● ", "$accent") if self.info.busy else Content("")
+        self.update(busy + separator.join(Content(part) for part in self.info.segments()))
