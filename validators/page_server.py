@@ -8,10 +8,14 @@ cached: the same URL may hold different content on the next attempt.
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
+
+log = logging.getLogger(__name__)
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -44,6 +48,14 @@ class _Handler(SimpleHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     root: Path
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # The browser drops connections when a page navigates or closes: routine, not
+        # worth a traceback (which would also scribble over the full-screen app).
+        kind = sys.exc_info()[0]
+        if kind is not None and issubclass(kind, (ConnectionError, TimeoutError)):
+            return
+        log.warning("page server: error serving %s", client_address, exc_info=True)
 
 
 class PageServer:
