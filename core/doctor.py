@@ -50,7 +50,7 @@ def sections() -> list[tuple[str, CheckFn]]:
     """The checklist, in order (later sections may use what earlier ones put in the context)."""
     return [
         ("endpoints", check_endpoints),
-        ("models for the default roles", check_role_models),
+        ("models for the roles and personas", check_role_models),
         ("GPU", check_gpu),
         ("Claude (escalation)", check_claude),
         ("gate tools", check_gate_tools),
@@ -108,10 +108,15 @@ def _canonical(model: str) -> str:
 def check_role_models(context: DoctorContext) -> list[CheckRow]:
     from core.backends.registry import split_model_ref
 
+    from personas.registry import load_registry
+
     settings = context.loaded.settings
     roles_of: dict[str, list[str]] = {}
     for role, ref in settings.roles.items():
-        roles_of.setdefault(ref, []).append(role)
+        roles_of.setdefault(ref, []).append(f"role {role}")
+    # The personas' own models too: a persona on a model nobody pulled fails on first use.
+    for persona in load_registry(context.loaded.dirs.user_personas).personas.values():
+        roles_of.setdefault(str(persona.model_ref), []).append(persona.name)
     if not context.installed:
         return [CheckRow(name="models", status="info",
                          detail="not checked: no endpoint answered (see above)")]
@@ -130,7 +135,7 @@ def check_role_models(context: DoctorContext) -> list[CheckRow]:
             fix = f"make endpoint '{endpoint}' reachable (see above), then {fix}"
         rows.append(CheckRow(name=model, status="fail", required=True,
                              detail=f"not installed on {place}; {used_by}",
-                             fix=f"{fix} (or point these roles at an installed model in [roles])"))
+                             fix=f"{fix} (or point the roles or personas at an installed model)"))
     return rows
 
 

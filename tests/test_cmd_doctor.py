@@ -26,7 +26,7 @@ def test_healthy_setup_passes(fake_ollama, capsys):
     for model in ("qwen3:8b", "qwen3:14b", "qwen3:4b"):
         (row,) = lines_with(out, f" {model}:")
         assert row.strip().startswith("[ok]")
-    assert "used by: architecture" in out
+    assert "used by: role architecture, my-architect" in out
     (gpu,) = [line for line in lines_with(out, "GPU") if line.strip().startswith("[")]
     assert gpu.strip().startswith(("[warn] GPU", "[ok]   GPU"))
     assert "escalation to Claude is off" in out and "export ANTHROPIC_API_KEY" in out
@@ -52,7 +52,7 @@ def test_missing_role_model_fails_with_pull_fix(fake_ollama, capsys):
     assert main(["doctor"]) == 1
     out = capsys.readouterr().out
     (row,) = lines_with(out, "qwen3:14b:")
-    assert row.strip().startswith("[FAIL]") and "used by: architecture" in row
+    assert row.strip().startswith("[FAIL]") and "used by: role architecture, my-architect" in row
     assert "fix: ollama pull qwen3:14b" in out
     assert "1 required check failed" in out
 
@@ -85,5 +85,5 @@ def test_role_pinned_to_an_endpoint_is_checked_there(fake_ollama, capsys, ingle_
     config.write_text('[roles]\nreview = "qwen3:8b@gpu"\n')
     assert main(["doctor"]) == 1
     out = capsys.readouterr().out
-    assert "not installed on gpu; used by: review" in out
+    assert "not installed on gpu; used by: role review" in out
     assert "make endpoint 'gpu' reachable" in out
