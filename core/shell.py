@@ -1,13 +1,18 @@
-"""Running a shell command the person approved, with a time limit and bounded output."""
+"""Running a shell command the person approved, with a time limit and bounded output.
+
+The same process runner as the test gate: its own session, so the limit (or a
+cancelled turn) kills the command's whole process group, and output interleaved as a
+terminal shows it.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import os
-import signal
 from pathlib import Path
 
 from pydantic import BaseModel
+
+from core.test_runs.process import run_process
 
 MAX_OUTPUT = 20_000
 
@@ -19,24 +24,12 @@ class ShellResult(BaseModel):
 
 
 async def run_shell_command(command: str, cwd: Path, timeout_s: float = 300.0) -> ShellResult:
-    process = await asyncio.create_subprocess_shell(
-        command, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        stdin=asyncio.subprocess.DEVNULL, start_new_session=True,
-    )
-    try:
-        async with asyncio.timeout(timeout_s):
-            out, _ = await process.communicate()
-    except (TimeoutError, asyncio.CancelledError) as exc:
-        # Kill the whole group: a command's children must not outlive it.
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        await process.wait()
-        if isinstance(exc, asyncio.CancelledError):
-            raise
-        return ShellResult(exit_code=-9, output=f"timed out after {timeout_s:.0f}s", timed_out=True)
-    text = out.decode("utf-8", errors="replace")
+    ran = await run_process(["/bin/sh", "-c", command], cwd=cwd, env=os.environ, timeout_s=timeout_s)
+    if ran.start_error:
+        return ShellResult(exit_code=127, output=ran.start_error)
+    text = ran.output
     if len(text) > MAX_OUTPUT:
         text = "...\n" + text[-MAX_OUTPUT:]
-    return ShellResult(exit_code=process.returncode or 0, output=text)
+    if ran.timed_out:
+        return ShellResult(exit_code=-9, output=f"{text}\ntimed out after {timeout_s:.0f}s", timed_out=True)
+    return ShellResult(exit_code=ran.exit_code or 0, output=text)
