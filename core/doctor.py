@@ -140,37 +140,23 @@ def check_role_models(context: DoctorContext) -> list[CheckRow]:
 
 
 def check_gpu(context: DoctorContext) -> list[CheckRow]:
-    try:
-        import pynvml  # nvidia-ml-py; imported here: only doctor needs it
-    except ImportError:
-        return [CheckRow(name="GPU", status="warn", detail="nvidia-ml-py is not installed",
-                         fix="pip install nvidia-ml-py")]
-    try:
-        pynvml.nvmlInit()
-    except pynvml.NVMLError as exc:
-        return [CheckRow(name="GPU", status="warn", detail=f"no NVIDIA GPU found ({exc})",
-                         fix="local models will run on the CPU, slowly, unless Ollama runs on "
-                             "another machine with a GPU")]
-    try:
-        rows = []
-        for index in range(pynvml.nvmlDeviceGetCount()):
-            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
-            name = pynvml.nvmlDeviceGetName(handle)
-            name = name.decode() if isinstance(name, bytes) else name
-            memory = pynvml.nvmlDeviceGetMemoryInfo(handle)
-            detail = f"{name}, {memory.free / 1e9:.1f} of {memory.total / 1e9:.1f} GB VRAM free"
-            low = memory.free < _LOW_VRAM_BYTES
-            rows.append(CheckRow(
-                name=f"GPU {index}", status="warn" if low else "ok", detail=detail,
-                fix="free VRAM (`ollama ps` shows loaded models; other programs may hold it) or "
-                    "use a smaller model / num_ctx" if low else ""))
-        return rows or [CheckRow(name="GPU", status="warn", detail="no NVIDIA GPU found",
-                                 fix="local models will run on the CPU, slowly")]
-    except pynvml.NVMLError as exc:
-        return [CheckRow(name="GPU", status="warn", detail=f"NVML failed: {exc}",
-                         fix="check the NVIDIA driver with `nvidia-smi`")]
-    finally:
-        pynvml.nvmlShutdown()
+    from core.vram import probe_gpus
+
+    probe = probe_gpus()
+    if not probe.gpus:
+        fix = ("check the NVIDIA driver with `nvidia-smi`" if probe.problem.startswith("NVML")
+               else "local models will run on the CPU, slowly, unless Ollama runs on another "
+                    "machine with a GPU")
+        return [CheckRow(name="GPU", status="warn", detail=probe.problem, fix=fix)]
+    rows = []
+    for index, gpu in enumerate(probe.gpus):
+        detail = f"{gpu.name}, {gpu.free_bytes / 1e9:.1f} of {gpu.total_bytes / 1e9:.1f} GB VRAM free"
+        low = gpu.free_bytes < _LOW_VRAM_BYTES
+        rows.append(CheckRow(
+            name=f"GPU {index}", status="warn" if low else "ok", detail=detail,
+            fix="free VRAM (`ollama ps` shows loaded models; other programs may hold it) or "
+                "use a smaller model / num_ctx" if low else ""))
+    return rows
 
 
 def check_claude(context: DoctorContext) -> list[CheckRow]:

@@ -20,16 +20,26 @@ class GpuMemory(BaseModel):
     free_bytes: int
 
 
+class GpuProbe(BaseModel):
+    gpus: list[GpuMemory] = Field(default_factory=list)
+    problem: str = ""  # why there is no reading: no library, no driver, NVML failed
+
+
 def read_gpu_memory() -> list[GpuMemory]:
     """Every NVIDIA GPU's memory; [] when there is no NVIDIA GPU or driver."""
+    return probe_gpus().gpus
+
+
+def probe_gpus() -> GpuProbe:
+    """Every NVIDIA GPU's memory, or why none could be read."""
     try:
         import pynvml  # nvidia-ml-py
     except ImportError:
-        return []
+        return GpuProbe(problem="nvidia-ml-py is not installed")
     try:
         pynvml.nvmlInit()
-    except pynvml.NVMLError:
-        return []
+    except pynvml.NVMLError as exc:
+        return GpuProbe(problem=f"no NVIDIA GPU found ({exc})")
     try:
         gpus = []
         for index in range(pynvml.nvmlDeviceGetCount()):
@@ -43,9 +53,9 @@ def read_gpu_memory() -> list[GpuMemory]:
                     free_bytes=int(memory.free),
                 )
             )
-        return gpus
-    except pynvml.NVMLError:
-        return []
+        return GpuProbe(gpus=gpus, problem="" if gpus else "no NVIDIA GPU found")
+    except pynvml.NVMLError as exc:
+        return GpuProbe(problem=f"NVML failed: {exc}")
     finally:
         pynvml.nvmlShutdown()
 
