@@ -29,7 +29,8 @@ class IngleCommands(Provider):
         engine = screen.engine
 
         def line(text: str) -> Callable[[], object]:
-            return partial(screen.run_worker, screen.run_line(text), exit_on_error=False)
+            # The coroutine is made when the command is chosen, not when it is listed.
+            return lambda: screen.run_worker(screen.run_line(text), exit_on_error=False)
 
         for persona in engine.personas():
             yield (f"Persona: {persona.name}", persona.persona.description, line(f"/persona {persona.name}"))

@@ -19,7 +19,7 @@ THINK_WORDS: dict[str, bool | str | None] = {
 KEYS_HELP = (
     "\n**Keys**: Enter send · Shift+Enter or Ctrl+J new line · Up/Down history · "
     "Tab complete · Esc interrupt · Ctrl+P commands · Ctrl+B files · F3 model log · "
-    "Ctrl+T thinking · Ctrl+Y auto-apply edits · Ctrl+Q quit\n"
+    "Ctrl+T thinking · F4 auto-apply edits · Ctrl+Q quit\n"
 )
 
 

@@ -45,7 +45,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+b", "toggle_files", "Files", id="chat.files"),
         Binding("f3", "show_log", "Model log", id="chat.log"),
         Binding("ctrl+t", "toggle_think", "Thinking", id="chat.think"),
-        Binding("ctrl+y", "toggle_auto_edits", "Auto-apply edits", id="chat.auto_edits"),
+        Binding("f4", "toggle_auto_edits", "Auto-apply edits", id="chat.auto_edits"),
         Binding("f1", "help", "Help", id="chat.help"),
     ]
 
@@ -272,9 +272,7 @@ class ChatScreen(Screen[None]):
             return
         finally:
             self.status.set(busy=False)
-        how = "summarised" if result.ok else "could not summarise; dropped"
-        count = result.summarised_turns if result.ok else result.dropped_turns
-        self.add_entry(step(f"compacted: {how} {count} older turn(s)", "ok" if result.ok else "warn"))
+        self.add_entry(step(f"compact: {result.message}", "ok" if result.ok else "warn"))
         self.save_session()
 
     # -- keys -------------------------------------------------------------------------
