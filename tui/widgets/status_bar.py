@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from textual.content import Content
@@ -27,18 +28,32 @@ class StatusBar(Static):
         super().__init__(id=id)
         self.info = StatusInfo()
         self._pending: Timer | None = None
+        self._drawn_at = 0.0
 
     def on_mount(self) -> None:
         self._draw()
 
     def set(self, **changes: Any) -> None:
-        """Change some fields; the bar redraws at most every REFRESH_EVERY_S."""
+        """Change some fields; the bar redraws at once if it has been quiet, else at
+        the end of the current REFRESH_EVERY_S window (with everything changed by then)."""
         self.info = self.info.model_copy(update=changes)
-        if self._pending is None:
-            self._pending = self.set_timer(REFRESH_EVERY_S, self._draw)
+        if self._pending is not None:
+            return
+        wait = self._drawn_at + REFRESH_EVERY_S - time.monotonic()
+        if wait <= 0:
+            self._draw()
+        else:
+            self._pending = self.set_timer(wait, self._draw)
+
+    def flush(self) -> None:
+        """Draw now (tests and snapshots)."""
+        if self._pending is not None:
+            self._pending.stop()
+        self._draw()
 
     def _draw(self) -> None:
         self._pending = None
+        self._drawn_at = time.monotonic()
         separator = Content.styled(" │ ", "$text-disabled")
         busy = Content.styled("● ", "$accent") if self.info.busy else Content("")
         self.update(busy + separator.join(Content(part) for part in self.info.segments()))

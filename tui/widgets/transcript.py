@@ -79,6 +79,9 @@ class Transcript(VerticalScroll):
         self.max_mounted = max_mounted
         self.batch = batch
         self.archived: list[ConversationEntry] = []
+        # Kept in step with mounts and removals as they are asked for (the DOM's
+        # children change only once they are processed).
+        self._shown: list[Widget] = []
         self.bar = EarlierBar()
 
     def compose(self) -> ComposeResult:
@@ -89,11 +92,12 @@ class Transcript(VerticalScroll):
 
     @property
     def entry_widgets(self) -> list[Widget]:
-        return [child for child in self.children if child is not self.bar]
+        return list(self._shown)
 
     def add(self, widget: Widget) -> Widget:
         """Append a widget at the end; older ones may be archived to keep the count low."""
         self.mount(widget)
+        self._shown.append(widget)
         self._prune()
         return widget
 
@@ -107,14 +111,17 @@ class Transcript(VerticalScroll):
         self.archived = list(entries[:-keep]) if len(entries) > keep else []
         shown = entries[-keep:]
         if shown:
-            self.mount_all([widget_for(entry) for entry in shown])
+            widgets = [widget_for(entry) for entry in shown]
+            self.mount_all(widgets)
+            self._shown = widgets
         self._update_bar()
         self.anchor()
 
     def clear(self) -> None:
         self.archived = []
-        for widget in self.entry_widgets:
-            widget.remove()
+        if self._shown:
+            self.remove_children(self._shown)
+        self._shown = []
         self._update_bar()
 
     def _prune(self) -> None:
@@ -131,6 +138,7 @@ class Transcript(VerticalScroll):
             self.archived.append(entry)
             gone.append(widget)
         if gone:
+            del self._shown[: len(gone)]
             self.remove_children(gone)
             self._update_bar()
 
@@ -142,6 +150,7 @@ class Transcript(VerticalScroll):
         del self.archived[-self.batch :]
         widgets = [widget_for(entry) for entry in batch]
         self.mount_all(widgets, after=self.bar)
+        self._shown[:0] = widgets
         self._update_bar()
 
     @property
