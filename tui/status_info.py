@@ -36,6 +36,8 @@ class StatusInfo(BaseModel):
     def segments(self) -> list[str]:
         """The bar's parts, left to right; absent data leaves its part out."""
         place = self.repo + (f" ⎇ {self.branch}" if self.branch else "")
+        if not self.persona:  # not open (yet): nothing else is known
+            return [place]
         parts = [place, f"{self.persona} · {self.model or 'persona model'}"]
         parts.append(f"think {self.think}" + (" · ask" if self.mode == "ask" else ""))
         if self.auto_edits:

@@ -26,7 +26,7 @@ def colour_diff(diff: str) -> Content:
 class DiffView(Static):
     DEFAULT_CSS = """
     DiffView {
-        margin: 0 1;
+        margin: 1 1 0 1;
         padding: 0 1;
         background: $surface;
         border-left: wide $accent 50%;
