@@ -222,6 +222,12 @@ class Engine:
     def set_think(self, think: ThinkSetting | None) -> None:
         self.session.think = think
 
+    def init_git(self) -> None:
+        """Create a git repository at the root (the app's /init)."""
+        from core.vcs import init_repo
+
+        self.repo = init_repo(self.root)
+
     def clear(self) -> None:
         self.session.history.clear()
         self.session.history_summary = ""
