@@ -158,11 +158,29 @@ class SlashActions:
     async def do_test(self, command: ParsedCommand) -> None:
         word = command.argument.lower()
         if word not in ("", "on", "off"):
-            self.say("/test takes on or off", "warn")
+            self.say("/test takes on or off (or nothing, to run the tests now)", "warn")
             return
-        self.engine.session.tests = None if not word else word == "on"
-        state = "on" if self.engine.tests_enabled() else "off"
-        self.say(f"the repository's tests on each candidate: {state}")
+        if word:
+            self.engine.session.tests = word == "on"
+            state = "on" if self.engine.tests_enabled() else "off"
+            self.say(f"the repository's tests on each candidate: {state}")
+            return
+        self.screen.run_tests_now()
+
+    async def do_escalate(self, command: ParsedCommand) -> None:
+        instruction = command.argument or self.screen.last_instruction()
+        if not instruction:
+            self.say("/escalate needs a request (or a previous one to send again)", "warn")
+            return
+        self.screen.start_turn(instruction, escalate="always")
+
+    async def do_init(self, command: ParsedCommand) -> None:
+        if self.engine.repo is not None:
+            self.say(f"{self.engine.root} is already a git repository", "info")
+            return
+        self.engine.init_git()
+        self.say(f"created a git repository in {self.engine.root}: every change is now a commit", "ok")
+        self.screen.refresh_status()
 
     async def do_compact(self, command: ParsedCommand) -> None:
         self.screen.compact()
