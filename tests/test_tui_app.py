@@ -7,13 +7,12 @@ from pathlib import Path
 
 from tests.fakes.script import Reply
 from tests.git_env import git
-from tests.test_tui_support import (  # noqa: F401 - the repo fixture
+from tests.test_tui_support import (
     GREET,
     GREET_EDIT,
     Waiter,
     message_of,
     opened,
-    repo,
     settle,
     shown,
     shown_text,
@@ -24,14 +23,16 @@ from tui.screens.approval import ApprovalScreen
 from tui.tui_approver import ApprovalNeeded
 from tui.widgets.markdown_document import MarkdownDocument
 
+pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
+
 SIZE = (110, 36)
 
 
-async def test_a_prompt_streams_a_reply_and_an_approved_edit_is_committed(repo, fake_ollama) -> None:
+async def test_a_prompt_streams_a_reply_and_an_approved_edit_is_committed(tui_repo, fake_ollama) -> None:
     fake_ollama.script(Reply(thinking="The function needs a parameter.", text=GREET_EDIT))
     waiter = Waiter()
     asked = waiter.watch(message_of(ApprovalNeeded))
-    app = IngleApp(repo)
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE, message_hook=waiter.hook) as pilot:
         chat = await opened(app, pilot)
         await submit(pilot, chat, "greet by name @greet.py")
@@ -52,15 +53,15 @@ async def test_a_prompt_streams_a_reply_and_an_approved_edit_is_committed(repo, 
         # The thinking folded away once the answer began.
         assert chat.transcript.query("ThinkingBlock").first().collapsed
         assert chat.status.info.answer_tokens is not None and chat.status.info.num_ctx
-    assert (repo / "greet.py").read_text() == 'def greet(name):\n    return f"hi {name}"\n'
-    assert "(ingle)" in git(repo, "log", "-1", "--format=%cn")
+    assert (tui_repo / "greet.py").read_text() == 'def greet(name):\n    return f"hi {name}"\n'
+    assert "(ingle)" in git(tui_repo, "log", "-1", "--format=%cn")
 
 
-async def test_a_rejected_edit_writes_nothing(repo, fake_ollama) -> None:
+async def test_a_rejected_edit_writes_nothing(tui_repo, fake_ollama) -> None:
     fake_ollama.script(Reply(text=GREET_EDIT))
     waiter = Waiter()
     asked = waiter.watch(message_of(ApprovalNeeded))
-    app = IngleApp(repo)
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE, message_hook=waiter.hook) as pilot:
         chat = await opened(app, pilot)
         await submit(pilot, chat, "greet by name @greet.py")
@@ -69,18 +70,18 @@ async def test_a_rejected_edit_writes_nothing(repo, fake_ollama) -> None:
         await pilot.press("n")
         await settle(app, pilot)
         assert "refused" in shown_text(chat)
-    assert (repo / "greet.py").read_text() == GREET
-    assert git(repo, "log", "--oneline").count("\n") == 1
+    assert (tui_repo / "greet.py").read_text() == GREET
+    assert git(tui_repo, "log", "--oneline").count("\n") == 1
 
 
-async def test_always_approves_later_edits_of_the_session(repo, fake_ollama) -> None:
+async def test_always_approves_later_edits_of_the_session(tui_repo, fake_ollama) -> None:
     second = GREET_EDIT.replace("greet(name)", "greet(name, punctuation)").replace(
         'def greet():\n    return "hi"\n', 'def greet(name):\n    return f"hi {name}"\n', 1
     )
     fake_ollama.script(Reply(text=GREET_EDIT), Reply(text=second))
     waiter = Waiter()
     asked = waiter.watch(message_of(ApprovalNeeded))
-    app = IngleApp(repo)
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE, message_hook=waiter.hook) as pilot:
         chat = await opened(app, pilot)
         await submit(pilot, chat, "greet by name @greet.py")
@@ -93,10 +94,10 @@ async def test_always_approves_later_edits_of_the_session(repo, fake_ollama) -> 
         await submit(pilot, chat, "and punctuation")
         await settle(app, pilot)
         assert not asked_again.is_set()
-    assert "punctuation" in (repo / "greet.py").read_text()
+    assert "punctuation" in (tui_repo / "greet.py").read_text()
 
 
-async def test_escape_interrupts_the_stream_keeps_the_text_and_writes_nothing(repo, fake_ollama) -> None:
+async def test_escape_interrupts_the_stream_keeps_the_text_and_writes_nothing(tui_repo, fake_ollama) -> None:
     fake_ollama.script(Reply(text="Partial answer that goes on and on " + GREET_EDIT, stall_after=4))
     waiter = Waiter()
     streaming = waiter.watch(
@@ -104,7 +105,7 @@ async def test_escape_interrupts_the_stream_keeps_the_text_and_writes_nothing(re
         and receiver.parent is not None
         and receiver.parent.has_class("answer")
     )
-    app = IngleApp(repo)
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE, message_hook=waiter.hook) as pilot:
         chat = await opened(app, pilot)
         await submit(pilot, chat, "greet by name @greet.py")
@@ -116,12 +117,12 @@ async def test_escape_interrupts_the_stream_keeps_the_text_and_writes_nothing(re
         assert answer.startswith("Partial answer")
         assert "interrupted" in entries[-1][1]
         assert not chat.status.info.busy
-    assert (repo / "greet.py").read_text() == GREET
-    assert git(repo, "status", "--porcelain") == ""
+    assert (tui_repo / "greet.py").read_text() == GREET
+    assert git(tui_repo, "status", "--porcelain") == ""
 
 
-async def test_at_completion_offers_repository_files_and_adds_the_choice(repo, fake_ollama) -> None:
-    app = IngleApp(repo)
+async def test_at_completion_offers_repository_files_and_adds_the_choice(tui_repo, fake_ollama) -> None:
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE) as pilot:
         chat = await opened(app, pilot)
         chat.prompt.focus()
@@ -137,12 +138,12 @@ async def test_at_completion_offers_repository_files_and_adds_the_choice(repo, f
         assert "src/util.py" in chat.files_panel.files
 
 
-async def test_the_server_being_down_is_a_readable_message(repo, monkeypatch) -> None:
+async def test_the_server_being_down_is_a_readable_message(tui_repo, monkeypatch) -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     monkeypatch.setenv("OLLAMA_HOST", f"http://127.0.0.1:{port}")
-    app = IngleApp(repo)
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE) as pilot:
         chat = await opened(app, pilot)
         await submit(pilot, chat, "hello")
@@ -153,9 +154,9 @@ async def test_the_server_being_down_is_a_readable_message(repo, monkeypatch) ->
         assert not app._exception
 
 
-async def test_a_broken_config_is_shown_and_the_app_stays_up(repo, ingle_home: Path) -> None:
+async def test_a_broken_config_is_shown_and_the_app_stays_up(tui_repo, ingle_home: Path) -> None:
     (ingle_home / "config" / "config.toml").write_text("default_num_ctx = 'lots'\n")
-    app = IngleApp(repo)
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE) as pilot:
         chat = await opened(app, pilot)
         assert app.opened is None
@@ -166,16 +167,16 @@ async def test_a_broken_config_is_shown_and_the_app_stays_up(repo, ingle_home: P
 
 
 async def test_the_conversation_is_restored_on_the_next_start_and_new_starts_fresh(
-    repo, fake_ollama
+    tui_repo, fake_ollama
 ) -> None:
     fake_ollama.script(Reply(text="Hello **there**."))
-    app = IngleApp(repo)
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE) as pilot:
         chat = await opened(app, pilot)
         await submit(pilot, chat, "/add greet.py")
         await submit(pilot, chat, "/ask say hello")
         await settle(app, pilot)
-    again = IngleApp(repo)
+    again = IngleApp(tui_repo)
     async with again.run_test(size=SIZE) as pilot:
         chat = await opened(again, pilot)
         restored = shown(chat)
@@ -183,14 +184,14 @@ async def test_the_conversation_is_restored_on_the_next_start_and_new_starts_fre
         assert chat.engine.session.chat_files == ["greet.py"]
         assert [m.role for m in chat.engine.session.history] == ["user", "assistant"]
         assert chat.history.back("") == "say hello"
-    fresh = IngleApp(repo, new_session=True)
+    fresh = IngleApp(tui_repo, new_session=True)
     async with fresh.run_test(size=SIZE) as pilot:
         chat = await opened(fresh, pilot)
         assert shown(chat) == [] and chat.engine.session.history == []
 
 
-async def test_the_theme_switches_live_and_is_remembered(repo) -> None:
-    app = IngleApp(repo)
+async def test_the_theme_switches_live_and_is_remembered(tui_repo) -> None:
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE) as pilot:
         await opened(app, pilot)
         assert app.theme == "ingle-dark"
@@ -202,7 +203,7 @@ async def test_the_theme_switches_live_and_is_remembered(repo) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert app.theme == "ingle-light" and not app.current_theme.dark
-    again = IngleApp(repo)
+    again = IngleApp(tui_repo)
     async with again.run_test(size=SIZE) as pilot:
         await opened(again, pilot)
         assert again.theme == "ingle-light"

@@ -16,9 +16,11 @@ from core.approvals import ApprovalRequest
 from core.config.paths import IngleDirs
 from memory.conversations import ConversationEntry, append_entries, start_conversation
 from memory.store import Store
-from tests.test_tui_support import opened, repo  # noqa: F401 - the repo fixture
+from tests.test_tui_support import opened
 from tui.app import IngleApp
 from tui.screens.approval import ApprovalScreen
+
+pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
 
 SIZE = (100, 34)
 DIFF = (
@@ -43,16 +45,16 @@ SAVED = [
 
 
 @pytest.fixture
-def saved_repo(repo: Path) -> Path:
+def saved_repo(tui_repo: Path) -> Path:
     with Store(IngleDirs.from_env().database) as store:
         conversation = start_conversation(
-            store, str(repo.resolve()), '{"persona": "my-generalist", "chat_files": ["greet.py"]}'
+            store, str(tui_repo.resolve()), '{"persona": "my-generalist", "chat_files": ["greet.py"]}'
         )
         append_entries(store, conversation.id, SAVED)
-    return repo
+    return tui_repo
 
 
-async def ready(pilot) -> None:  # noqa: ANN001 - a Pilot
+async def ready(pilot) -> None:
     app = pilot.app
     chat = await opened(app, pilot)
     chat.status.set(claude_today_usd=0.0)
@@ -65,7 +67,7 @@ def test_restored_conversation(saved_repo, snap_compare) -> None:
 
 
 def test_files_panel_and_light_theme(saved_repo, snap_compare) -> None:
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await ready(pilot)
         pilot.app.theme = "ingle-light"
         await pilot.press("ctrl+b")
@@ -75,7 +77,7 @@ def test_files_panel_and_light_theme(saved_repo, snap_compare) -> None:
 
 
 def test_command_completion(saved_repo, snap_compare) -> None:
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await ready(pilot)
         await pilot.press("/", "t")
         await pilot.pause()
@@ -84,7 +86,7 @@ def test_command_completion(saved_repo, snap_compare) -> None:
 
 
 def test_approval_of_edits(saved_repo, snap_compare) -> None:
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await ready(pilot)
         request = ApprovalRequest(kind="apply_edits", summary="apply edits to greet.py", detail=DIFF)
         await pilot.app.push_screen(ApprovalScreen(request, asyncio.get_running_loop().create_future()))
@@ -93,5 +95,5 @@ def test_approval_of_edits(saved_repo, snap_compare) -> None:
     assert snap_compare(IngleApp(saved_repo), terminal_size=SIZE, run_before=run_before)
 
 
-def test_an_engine_that_cannot_open(repo, snap_compare) -> None:
-    assert snap_compare(IngleApp(repo, persona="no-such-persona"), terminal_size=SIZE, run_before=ready)
+def test_an_engine_that_cannot_open(tui_repo, snap_compare) -> None:
+    assert snap_compare(IngleApp(tui_repo, persona="no-such-persona"), terminal_size=SIZE, run_before=ready)

@@ -80,10 +80,10 @@ async def test_a_streamed_reply_settles_into_documents_and_draws_highlighted_cod
         docs = list(reply.query(MarkdownDocument))
         assert [d.source for d in docs] == documents(FENCED, [len(FENCED)])
         assert reply.source == FENCED
-        drawn = [line.text for d in docs for line in d._rendered(d.size.width)]
-        assert any("print(x)" in line for line in drawn)
+        drawn = [d.render_line(y) for d in docs for y in range(d.size.height)]
+        assert any("print(x)" in line.text for line in drawn)
         code = next(d for d in docs if "print" in d.source)
-        styles = {segment.style for line in code._rendered(code.size.width) for segment in line}
+        styles = {s.style for y in range(code.size.height) for s in code.render_line(y)}
         assert len({s.color for s in styles if s is not None and s.color}) >= 2  # highlighted
 
 

@@ -36,7 +36,7 @@ GREET_EDIT = "Adding a name.\n\n" + edit(
 
 
 @pytest.fixture
-def repo(tmp_path: Path, gitconfig: Path, ingle_home: Path) -> Path:
+def tui_repo(tmp_path: Path, gitconfig: Path, ingle_home: Path) -> Path:
     # Commit messages by rule, not by a model call: each scripted reply answers a turn.
     (ingle_home / "config").mkdir(parents=True, exist_ok=True)
     (ingle_home / "config" / "config.toml").write_text("[git]\ngenerate_messages = false\n")

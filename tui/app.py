@@ -7,11 +7,13 @@ screens (Personas, Evals, Expenses, Jobs) join MODES and subscribe to
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App
+from textual.screen import Screen
 from textual.signal import Signal
 from textual.theme import Theme
 from textual.timer import Timer
@@ -32,7 +34,7 @@ GPU_POLL_S = 5.0
 class IngleApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "Ingle"
-    MODES = {"chat": ChatScreen}
+    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {"chat": ChatScreen}
     DEFAULT_MODE = "chat"
     COMMANDS = App.COMMANDS | {IngleCommands}
 

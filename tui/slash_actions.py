@@ -34,7 +34,7 @@ class SlashActions:
         self.screen = screen
 
     @property
-    def engine(self):  # noqa: ANN201 - core.engine.Engine, imported lazily
+    def engine(self):
         return self.screen.engine
 
     def note(self, text: str) -> None:

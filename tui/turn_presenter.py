@@ -69,7 +69,7 @@ class TurnPresenter:
         self.transcript.add_entry(entry)
         self.save([entry])
 
-    def show(self, event: TurnEvent) -> None:  # noqa: C901 - one branch per event kind
+    def show(self, event: TurnEvent) -> None:
         if isinstance(event, ThinkingText):
             self._think(event.text)
         elif isinstance(event, AnswerText):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -24,7 +25,7 @@ TITLES = {
 
 class ApprovalScreen(ModalScreen[Answer]):
     CSS_PATH = "approval.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer('yes')", "Yes", id="approval.yes"),
         Binding("a", "answer('always')", "Yes to all edits this session", id="approval.always"),
         Binding("n,escape", "answer('no')", "No", id="approval.no"),

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -21,7 +22,7 @@ class CallLogScreen(Screen[None]):
     """`load` is called in a thread: the store is read off the UI loop."""
 
     CSS_PATH = "call_log.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "app.pop_screen", "Back", id="log.back"),
         Binding("r", "reload", "Reload", id="log.reload"),
     ]

@@ -34,7 +34,7 @@ class MarkdownDocument(Widget):
         self._source = source
         self._version = 0
         self._lines_key: tuple[int, int, bool] | None = None
-        self._lines: list[Strip] = []
+        self._lines: list[list[Segment]] = []
 
     @property
     def source(self) -> str:
@@ -49,8 +49,13 @@ class MarkdownDocument(Widget):
         return len(self._rendered(width))
 
     def render_line(self, y: int) -> Strip:
-        lines = self._rendered(self.size.width)
-        return lines[y] if y < len(lines) else Strip.blank(self.size.width, self.rich_style)
+        width = self.size.width
+        lines = self._rendered(width)
+        if y >= len(lines):
+            return Strip.blank(width, self.rich_style)
+        # A Strip is made per drawn line, not kept: each one carries several caches,
+        # and thousands of them kept alive make every garbage collection slower.
+        return Strip(lines[y]).extend_cell_length(width, self.rich_style)
 
     def notify_style_update(self) -> None:
         # A theme switch changes colours and maybe dark/light: render again.
@@ -58,7 +63,7 @@ class MarkdownDocument(Widget):
         self.refresh(layout=True)
         super().notify_style_update()
 
-    def _rendered(self, width: int) -> list[Strip]:
+    def _rendered(self, width: int) -> list[list[Segment]]:
         dark = self.app.current_theme.dark
         key = (width, self._version, dark)
         if key != self._lines_key and width > 0:
@@ -70,11 +75,8 @@ class MarkdownDocument(Widget):
             style = self.rich_style
             options = self.app.console_options.update(highlight=False).update_width(width)
             segments = self.app.console.render(self.post_render(markdown, style), options)
-            self._lines = [
-                Strip(line).extend_cell_length(width, style)
-                for line in Segment.split_and_crop_lines(
-                    segments, width, include_new_lines=False, pad=False
-                )
-            ]
+            self._lines = list(
+                Segment.split_and_crop_lines(segments, width, include_new_lines=False, pad=False)
+            )
             self._lines_key = key
         return self._lines

@@ -60,8 +60,11 @@ class PromptInput(TextArea):
             return
         await super()._on_key(event)
 
-    def _handle(self, key: str) -> bool:  # noqa: C901 - one branch per key
+    def _handle(self, key: str) -> bool:
         menu_open = self.menu.shown
+        if menu_open and key == "enter" and self._word_is_complete():
+            menu_open = False  # "/help" typed in full: Enter sends it
+            self.menu.hide()
         if menu_open and key in ("tab", "enter"):
             self._accept(self.menu.chosen)
             return True
@@ -103,6 +106,14 @@ class PromptInput(TextArea):
         self.menu.hide()
         self.load_text(text)
         self.move_cursor(self.document.end)
+
+    def _word_is_complete(self) -> bool:
+        chosen, context = self.menu.chosen, self.menu.context
+        if chosen is None or context is None:
+            return False
+        row, column = self.cursor_location
+        word = self.document.get_line(row)[context.start : column]
+        return word == chosen.replacement.rstrip()
 
     def _accept(self, completion: Completion | None) -> None:
         context = self.menu.context

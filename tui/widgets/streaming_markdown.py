@@ -29,7 +29,7 @@ class StreamingMarkdown(Widget):
         self,
         markdown: str = "",
         *,
-        min_chars: int = 1200,
+        min_chars: int = 600,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:

@@ -165,7 +165,7 @@ class Transcript(VerticalScroll):
                 Content(f"▲ {count} earlier entries: scroll to the top or click to show more")
             )
 
-    def on_click(self, event) -> None:  # noqa: ANN001 - textual.events.Click
+    def on_click(self, event) -> None:
         if event.widget is self.bar:
             self.show_earlier()
 
