@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from tests.fakes.script import Reply
 from tests.git_env import git
-from tests.test_tui_support import (  # noqa: F401 - the repo fixture
+from tests.test_tui_support import (
     GREET,
     GREET_EDIT,
     Waiter,
     message_of,
     opened,
-    repo,
     settle,
     shown,
     submit,
@@ -20,15 +19,17 @@ from tui.screens.call_log import CallLogScreen
 from tui.slash_commands import SLASH_COMMANDS
 from tui.tui_approver import ApprovalNeeded
 
+pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
+
 SIZE = (110, 36)
 
 
-def last(chat) -> str:  # noqa: ANN001 - a ChatScreen
+def last(chat) -> str:
     return shown(chat)[-1][1]
 
 
-async def test_files_commands_add_list_and_drop(repo) -> None:
-    app = IngleApp(repo)
+async def test_files_commands_add_list_and_drop(tui_repo) -> None:
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE) as pilot:
         chat = await opened(app, pilot)
         await submit(pilot, chat, "/add greet.py src/util.py")
@@ -46,8 +47,8 @@ async def test_files_commands_add_list_and_drop(repo) -> None:
         assert "No files" in last(chat)
 
 
-async def test_modes_models_personas_and_thinking(repo) -> None:
-    app = IngleApp(repo)
+async def test_modes_models_personas_and_thinking(tui_repo) -> None:
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE) as pilot:
         chat = await opened(app, pilot)
         session = chat.engine.session
@@ -80,21 +81,21 @@ async def test_modes_models_personas_and_thinking(repo) -> None:
         assert "use on, off, auto" in last(chat) and session.think is None
 
 
-async def test_ask_with_text_answers_without_editing(repo, fake_ollama) -> None:
+async def test_ask_with_text_answers_without_editing(tui_repo, fake_ollama) -> None:
     fake_ollama.script(Reply(text=GREET_EDIT))
-    app = IngleApp(repo)
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE) as pilot:
         chat = await opened(app, pilot)
         await submit(pilot, chat, "/ask what would you change in @greet.py")
         await settle(app, pilot)
         assert shown(chat)[-1][0] == "step" and "answered" in last(chat)
         assert chat.engine.session.mode == "code"  # a one-off question leaves the mode alone
-    assert (repo / "greet.py").read_text() == GREET
+    assert (tui_repo / "greet.py").read_text() == GREET
 
 
-async def test_undo_diff_and_commit(repo, fake_ollama) -> None:
+async def test_undo_diff_and_commit(tui_repo, fake_ollama) -> None:
     fake_ollama.script(Reply(text=GREET_EDIT))
-    app = IngleApp(repo)
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE) as pilot:
         chat = await opened(app, pilot)
         await submit(pilot, chat, "/diff")
@@ -109,18 +110,18 @@ async def test_undo_diff_and_commit(repo, fake_ollama) -> None:
         assert kind == "diff" and '+    return f"hi {name}"' in diff
         await submit(pilot, chat, "/undo")
         assert "undid" in last(chat) and "restored greet.py" in last(chat)
-        assert (repo / "greet.py").read_text() == GREET
+        assert (tui_repo / "greet.py").read_text() == GREET
         await submit(pilot, chat, "/commit")
         assert "nothing to commit" in last(chat)
-        (repo / "greet.py").write_text(GREET + "# mine\n")
+        (tui_repo / "greet.py").write_text(GREET + "# mine\n")
         await submit(pilot, chat, "/commit keep my note")
         assert "as yours" in last(chat)
-    assert git(repo, "log", "-1", "--format=%s|%an") == "keep my note|Ann Example\n"
+    assert git(tui_repo, "log", "-1", "--format=%s|%an") == "keep my note|Ann Example\n"
 
 
-async def test_run_asks_first_and_shows_the_output(repo) -> None:
+async def test_run_asks_first_and_shows_the_output(tui_repo) -> None:
     waiter = Waiter()
-    app = IngleApp(repo)
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE, message_hook=waiter.hook) as pilot:
         chat = await opened(app, pilot)
         asked = waiter.watch(message_of(ApprovalNeeded))
@@ -129,7 +130,7 @@ async def test_run_asks_first_and_shows_the_output(repo) -> None:
         await pilot.pause()
         await pilot.press("n")
         await settle(app, pilot)
-        assert "not run" in last(chat) and not (repo / "proof.txt").exists()
+        assert "not run" in last(chat) and not (tui_repo / "proof.txt").exists()
         asked = waiter.watch(message_of(ApprovalNeeded))
         await submit(pilot, chat, "/run echo ran-here > proof.txt; echo done")
         await waiter.wait(asked)
@@ -138,12 +139,12 @@ async def test_run_asks_first_and_shows_the_output(repo) -> None:
         await settle(app, pilot)
         kind, note = shown(chat)[-1]
         assert kind == "note" and "exit 0" in note and "done" in note
-    assert (repo / "proof.txt").read_text() == "ran-here\n"
+    assert (tui_repo / "proof.txt").read_text() == "ran-here\n"
 
 
-async def test_clear_tokens_gates_test_and_compact(repo, fake_ollama) -> None:
+async def test_clear_tokens_gates_test_and_compact(tui_repo, fake_ollama) -> None:
     fake_ollama.script(Reply(text="Hi."))
-    app = IngleApp(repo)
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE) as pilot:
         chat = await opened(app, pilot)
         await submit(pilot, chat, "/ask hello")
@@ -169,9 +170,9 @@ async def test_clear_tokens_gates_test_and_compact(repo, fake_ollama) -> None:
         assert not chat.engine.tests_enabled()
 
 
-async def test_help_log_unknown_and_quit(repo, fake_ollama) -> None:
+async def test_help_log_unknown_and_quit(tui_repo, fake_ollama) -> None:
     fake_ollama.script(Reply(text="Hi."))
-    app = IngleApp(repo)
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE) as pilot:
         chat = await opened(app, pilot)
         await submit(pilot, chat, "/help")
@@ -193,8 +194,8 @@ async def test_help_log_unknown_and_quit(repo, fake_ollama) -> None:
         assert not app.is_running
 
 
-async def test_slash_completion_lists_matching_commands(repo) -> None:
-    app = IngleApp(repo)
+async def test_slash_completion_lists_matching_commands(tui_repo) -> None:
+    app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE) as pilot:
         chat = await opened(app, pilot)
         chat.prompt.focus()
@@ -210,3 +211,8 @@ async def test_slash_completion_lists_matching_commands(repo) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert "/quit" in last(chat)
+        await pilot.press(*"/files")  # typed in full: Enter sends at once
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert chat.prompt.text == "" and "No files" in last(chat)
