@@ -216,3 +216,47 @@ async def test_slash_completion_lists_matching_commands(tui_repo) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert chat.prompt.text == "" and "No files" in last(chat)
+
+
+async def test_test_runs_the_repositorys_tests_now(tui_repo) -> None:
+    app = IngleApp(tui_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        chat = await opened(app, pilot)
+        await submit(pilot, chat, "/test")
+        await settle(app, pilot)
+        assert "no test command found" in last(chat)
+        (tui_repo / "test_greet.py").write_text(
+            "from greet import greet\n\n\ndef test_greet():\n    assert greet() == 'hi'\n"
+        )
+        await submit(pilot, chat, "/test")
+        await settle(app, pilot)
+        assert "passed" in last(chat) and "pytest" in last(chat)
+
+
+async def test_escalate_sends_the_last_request_to_claude(tui_repo, fake_ollama, fake_anthropic) -> None:
+    fake_ollama.script(Reply(text="I am not sure."))
+    fake_anthropic.script(Reply(text=GREET_EDIT))
+    app = IngleApp(tui_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        chat = await opened(app, pilot)
+        await pilot.press("f4")  # auto-apply edits
+        await submit(pilot, chat, "greet by name @greet.py")
+        await settle(app, pilot)
+        await submit(pilot, chat, "/escalate")
+        await settle(app, pilot)
+    claude = [r.json for r in fake_anthropic.requests if r.path.endswith("/messages")]
+    assert len(claude) == 1 and "greet by name" in claude[0]["messages"][-1]["content"]
+    assert 'return f"hi {name}"' in (tui_repo / "greet.py").read_text()
+
+
+async def test_init_offers_git_where_there_is_none(tmp_path, gitconfig) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "app.py").write_text("x = 1\n")
+    app = IngleApp(plain)
+    async with app.run_test(size=SIZE) as pilot:
+        chat = await opened(app, pilot)
+        assert any("not a git repository" in text for _, text in shown(chat))
+        await submit(pilot, chat, "/init")
+        assert "created a git repository" in last(chat)
+        assert chat.engine.repo is not None and (plain / ".git").is_dir()

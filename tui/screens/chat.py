@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.message import Message
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -40,7 +40,7 @@ THINK_CYCLE: list[Any] = [None, True, False]
 class ChatScreen(Screen[None]):
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#prompt"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "interrupt", "Interrupt", id="chat.interrupt"),
         Binding("ctrl+b", "toggle_files", "Files", id="chat.files"),
         Binding("f3", "show_log", "Model log", id="chat.log"),
@@ -100,6 +100,11 @@ class ChatScreen(Screen[None]):
         self.transcript.load(opened.entries)
         for notice in opened.notices:
             self.add_entry(step(notice, "warn"))
+        if engine.repo is None:
+            self.add_entry(step(
+                f"{engine.root} is not a git repository: edits would be written without a commit "
+                "to undo them. /init creates one.", "warn",
+            ))
         self.files_changed()
         self.refresh_status()
         self.ingle_app.refresh_spend()
@@ -196,25 +201,31 @@ class ChatScreen(Screen[None]):
 
     # -- turns ------------------------------------------------------------------------
 
-    def start_turn(self, instruction: str, mode: str | None = None) -> None:
+    def last_instruction(self) -> str:
+        """The last request sent to a model (not a / command)."""
+        return next((e for e in reversed(self.history.entries) if not e.startswith("/")), "")
+
+    def start_turn(
+        self, instruction: str, mode: str | None = None, escalate: str | None = None
+    ) -> None:
         mentioned = [m for m in _MENTION.findall(instruction) if m in set(self.source.files)]
         if mentioned:
             self._add_mentions(mentioned)
         self.add_entry(ConversationEntry(kind="user", text=instruction))
         self.save_session_title(instruction)
-        self._run_turn(instruction, mode)
+        self._run_turn(instruction, mode, escalate)
 
     def save_session_title(self, instruction: str) -> None:
         if self.opened is not None and not self.opened.conversation.title:
             self.opened.set_title(instruction.strip().splitlines()[0])
 
     @work(exclusive=True, group="turn", exit_on_error=False)
-    async def _run_turn(self, instruction: str, mode: str | None) -> None:
+    async def _run_turn(self, instruction: str, mode: str | None, escalate: str | None = None) -> None:
         presenter = TurnPresenter(self.transcript, self.status, self.save_entries)
         self.status.set(busy=True)
         try:
             async for event in self.engine.run_turn(
-                instruction, self.approver, mode=mode, gates=self.gates
+                instruction, self.approver, mode=mode, gates=self.gates, escalate=escalate
             ):
                 presenter.show(event)
                 if event.type == "context_prepared":
@@ -234,6 +245,25 @@ class ChatScreen(Screen[None]):
             self.status.set(busy=False)
             self.files_changed()
             self.ingle_app.refresh_spend()
+
+    @work(exclusive=True, group="turn", exit_on_error=False)
+    async def run_tests_now(self) -> None:
+        """`/test`: the repository's tests on its current state, shown like a gate result."""
+        from core.test_gate import run_repository_tests
+        from core.turn_report import tests_event
+
+        presenter = TurnPresenter(self.transcript, self.status, self.save_entries)
+        self.status.set(busy=True)
+        try:
+            result = await run_repository_tests(self.engine)
+            if result is None:
+                self.add_entry(step("no test command found: set [tests] command in your config", "warn"))
+            else:
+                presenter.show(tests_event("", result))
+        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
+            self.add_entry(step(describe_error(exc), "error"))
+        finally:
+            self.status.set(busy=False)
 
     def action_interrupt(self) -> None:
         if self.menu.shown:
@@ -284,7 +314,6 @@ class ChatScreen(Screen[None]):
         if self.opened is None:
             return
         from memory.call_log import recent_calls
-
         from tui.screens.call_log import CallLogScreen
 
         store = self.engine.store
