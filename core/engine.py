@@ -34,6 +34,7 @@ from core.session import ChatSession
 from core.turn import run_turn
 from core.turn_types import TurnDeps, TurnOptions
 from core.vcs import IngleRepo, UndoResult, open_repo
+from memory.call_log import CallRecord
 from memory.store import Store
 from personas.languages import choose_default_persona, repository_files
 from personas.registry import PersonaRegistry, load_registry
@@ -221,6 +222,12 @@ class Engine:
 
     def set_think(self, think: ThinkSetting | None) -> None:
         self.session.think = think
+
+    def recent_calls(self, limit: int = 100) -> list[CallRecord]:
+        """The exact requests and replies of the latest model calls (the app's log view)."""
+        from memory.call_log import recent_calls
+
+        return recent_calls(self.store, limit)
 
     def init_git(self) -> None:
         """Create a git repository at the root (the app's /init)."""

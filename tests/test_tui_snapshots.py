@@ -14,7 +14,7 @@ import pytest
 
 from core.approvals import ApprovalRequest
 from core.config.paths import IngleDirs
-from memory.conversations import ConversationEntry, append_entries, start_conversation
+from core.saved_session import ConversationEntry, append_entries, start_conversation
 from memory.store import Store
 from tests.test_tui_support import opened
 from tui.app import IngleApp

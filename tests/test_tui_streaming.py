@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 
-from memory.conversations import ConversationEntry
+from core.saved_session import ConversationEntry
 from tui.markdown_splitter import Cut, MarkdownSplitter
 from tui.widgets.markdown_document import MarkdownDocument
 from tui.widgets.streaming_markdown import StreamingMarkdown

@@ -20,7 +20,7 @@ from textual.timer import Timer
 
 from themes.ingle import DEFAULT_THEME, INGLE_THEMES
 from tui.error_text import describe_error
-from tui.opened_session import OpenedSession
+from core.saved_session import OpenedSession
 from tui.palette import IngleCommands
 from tui.preferences import Preferences
 from tui.screens.approval import ApprovalScreen

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core.approvals import ApprovalRequest
-from memory.conversations import ConversationEntry
+from core.saved_session import ConversationEntry
 from tui.slash_commands import ParsedCommand, help_markdown
 from tui.turn_presenter import shell_note, step
 

@@ -24,7 +24,7 @@ from core.events import (
     TurnFinished,
     UserChangesSaved,
 )
-from memory.conversations import ConversationEntry
+from core.saved_session import ConversationEntry
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.streaming_markdown import StreamingMarkdown
 from tui.widgets.thinking_block import ThinkingBlock

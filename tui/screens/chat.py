@@ -14,10 +14,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from memory.conversations import ConversationEntry
+from core.saved_session import ConversationEntry
 from tui.completion_source import CompletionSource
 from tui.error_text import describe_error
-from tui.opened_session import OpenedSession
+from core.saved_session import OpenedSession
 from tui.prompt_history import PromptHistory
 from tui.slash_actions import SlashActions, shell_request, think_label
 from tui.slash_commands import UnknownCommand, parse_slash
@@ -313,11 +313,10 @@ class ChatScreen(Screen[None]):
     def action_show_log(self) -> None:
         if self.opened is None:
             return
-        from memory.call_log import recent_calls
         from tui.screens.call_log import CallLogScreen
 
-        store = self.engine.store
-        self.app.push_screen(CallLogScreen(lambda: recent_calls(store, 100)))
+        engine = self.engine
+        self.app.push_screen(CallLogScreen(lambda: engine.recent_calls(100)))
 
     async def action_toggle_think(self) -> None:
         if self.opened is not None:

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from memory.conversations import ConversationEntry
+from core.saved_session import ConversationEntry
 from tui.widgets.diff_view import DiffView
 from tui.widgets.markdown_document import MarkdownDocument
 from tui.widgets.step_line import StepLine

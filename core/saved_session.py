@@ -1,4 +1,6 @@
-"""An open engine with its saved conversation: restored on start, saved as it goes."""
+"""A repository's open engine with its saved conversation: restored on start, saved as it goes.
+
+No Textual here: the app holds one of these; the engine and store do the work."""
 
 from __future__ import annotations
 
