@@ -293,6 +293,9 @@ def main() -> int:
     parser.add_argument("--rates", default="250,500,1000,2000,4000,8000,16000")
     parser.add_argument("--kinds", default="plain,ingle")
     args = parser.parse_args()
+    from tui.app import tune_gc
+
+    tune_gc()  # the app's own process settings (run_app applies them); both kinds share them
     tokens = make_answer(args.tokens)
     text = "".join(tokens)
     warm_up()

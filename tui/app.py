@@ -168,13 +168,13 @@ def run_app(
     model: str | None = None,
 ) -> int:
     """`ingle` without a command: the app in `repo` (default: the current directory)."""
-    _tune_gc()
+    tune_gc()
     app = IngleApp(repo, new_session=new_session, persona=persona, model=model)
     app.run()
     return app.return_code or 0
 
 
-def _tune_gc() -> None:
+def tune_gc() -> None:
     """The app owns its process: collect young objects less often and never rescan what
     start-up created. Full collections over a long session's objects stalled the event
     loop for 0.1-0.6 s while streaming; with these settings the worst key wait in
