@@ -84,17 +84,7 @@ class OllamaBackend:
         options: dict[str, Any] = {
             "num_ctx": num_ctx if num_ctx is not None else self._capped_num_ctx(request.model)
         }
-        sampling = request.options
-        if sampling.temperature is not None:
-            options["temperature"] = sampling.temperature
-        if sampling.top_p is not None:
-            options["top_p"] = sampling.top_p
-        if sampling.num_predict is not None:
-            options["num_predict"] = sampling.num_predict
-        if sampling.seed is not None:
-            options["seed"] = sampling.seed
-        if sampling.stop:
-            options["stop"] = list(sampling.stop)
+        options.update(request.options.given())
         body: dict[str, Any] = {
             "model": request.model,
             "messages": [_wire_message(m) for m in request.messages],

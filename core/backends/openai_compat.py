@@ -67,17 +67,10 @@ class OpenAICompatBackend:
             "stream": True,
             "stream_options": {"include_usage": True},
         }
-        sampling = request.options
-        if sampling.temperature is not None:
-            body["temperature"] = sampling.temperature
-        if sampling.top_p is not None:
-            body["top_p"] = sampling.top_p
-        if sampling.num_predict is not None:
-            body["max_tokens"] = sampling.num_predict
-        if sampling.seed is not None:
-            body["seed"] = sampling.seed
-        if sampling.stop:
-            body["stop"] = list(sampling.stop)
+        given = request.options.given()
+        if "num_predict" in given:  # the OpenAI name for the same limit
+            given["max_tokens"] = given.pop("num_predict")
+        body.update(given)
         if request.think is not None:
             # llama.cpp and vLLM switch Qwen3 thinking through the chat template; a level
             # also goes out as reasoning_effort (Ollama /v1, vLLM). Not sent unless asked.

@@ -31,6 +31,13 @@ class SamplingOptions(BaseModel):
     stop: list[str] = Field(default_factory=list)
     seed: int | None = None
 
+    def given(self) -> dict[str, Any]:
+        """Only the options that are set, under Ollama's names (num_predict, stop...)."""
+        given = self.model_dump(exclude_none=True)
+        if not self.stop:
+            given.pop("stop", None)
+        return given
+
 
 class ToolSpec(BaseModel):
     name: str
