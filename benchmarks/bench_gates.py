@@ -30,18 +30,18 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.gate_corpus.toolchain import CORPUS, gate_env
-from validators.browser_gate import RUN_FRAMES, BrowserGate
-from validators.chromium import find_chromium, launch_args
-from validators.discovery import find_go, find_javac, find_node, find_npm_tool
-from validators.gate import GateEnv
-from validators.go_gate import GoGate
-from validators.java_gate import JavaGate
-from validators.javascript_gate import JavaScriptGate
-from validators.page_server import PageServer
-from validators.process import run_tool
-from validators.python_gate import PythonGate
-from validators.results import GateResult, GateStatus
-from validators.typescript_gate import TypeScriptGate
+from ingle.validators.browser_gate import RUN_FRAMES, BrowserGate
+from ingle.validators.chromium import find_chromium, launch_args
+from ingle.validators.discovery import find_go, find_javac, find_node, find_npm_tool
+from ingle.validators.gate import GateEnv
+from ingle.validators.go_gate import GoGate
+from ingle.validators.java_gate import JavaGate
+from ingle.validators.javascript_gate import JavaScriptGate
+from ingle.validators.page_server import PageServer
+from ingle.validators.process import run_tool
+from ingle.validators.python_gate import PythonGate
+from ingle.validators.results import GateResult, GateStatus
+from ingle.validators.typescript_gate import TypeScriptGate
 
 Timed = Callable[[], Awaitable[object]]
 ROWS: list[tuple[str, str, list[float], str, list[float]]] = []

@@ -135,7 +135,7 @@ def ingle_tool(scratch: Path, tokens: int) -> Tool:
     home = scratch / "home-cli"
     return Tool(
         "ingle",
-        [sys.executable, "-m", "core.cli", "map", "--tokens", str(tokens), CHAT_FILE],
+        [sys.executable, "-m", "ingle.core.frontends.cli", "map", "--tokens", str(tokens), CHAT_FILE],
         {**os.environ, "INGLE_HOME": str(home)},
         lambda: shutil.rmtree(home, ignore_errors=True),
     )
@@ -187,9 +187,9 @@ def measure_processes(tools: list[Tool], repo: Path, runs: int) -> None:
 
 
 def measure_ingle_in_process(repo: Path, home: Path, tokens: int) -> dict:
-    from core.repo_parse import core_count
-    from core.repomap import RepoMap, identifiers_in
-    from memory.store import Store
+    from ingle.core.repomap.parse import core_count
+    from ingle.core.repomap.map import RepoMap, identifiers_in
+    from ingle.memory.store import Store
 
     figures: dict = {}
     # Cold three ways: one process; this process plus a worker per other core; and as

@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.config.loader import load_config  # noqa: E402
-from core.prompt_builder import PromptParts, build_prompt  # noqa: E402
-from core.router import ClaudeAccess, RouteRequest, claude_access, route  # noqa: E402
-from core.vram import VramView  # noqa: E402
-from personas.registry import load_registry  # noqa: E402
+from ingle.core.config.loader import load_config  # noqa: E402
+from ingle.core.context.prompt_builder import PromptParts, build_prompt  # noqa: E402
+from ingle.core.routing.router import ClaudeAccess, RouteRequest, claude_access, route  # noqa: E402
+from ingle.core.routing.vram import VramView  # noqa: E402
+from ingle.personas.registry import load_registry  # noqa: E402
 
 GB = 1024**3
 ROUNDS = 20_000
@@ -55,10 +55,10 @@ def main() -> None:
             kind="architecture", persona=registry.get("my-architect"), prompt_tokens=9000, vram=view
         ),
     }
-    source = (Path(__file__).resolve().parent.parent / "core" / "turn.py").read_text()
+    source = (Path(__file__).resolve().parent.parent / "core" / "agent" / "turn.py").read_text()
     parts = PromptParts(
         system_prompt=coder.system_prompt(), examples=coder.example_pairs(),
-        files={"core/turn.py": source}, instruction="add retries to the stream loop",
+        files={"core/agent/turn.py": source}, instruction="add retries to the stream loop",
     )
     prompt_us = per_call_us(lambda: build_prompt(parts), 500)
     access_us = per_call_us(lambda: claude_access(settings, coder, 0.5), ROUNDS)

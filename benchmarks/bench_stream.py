@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 
-from core.backends.ollama import OllamaBackend
-from core.backends.types import ChatMessage, ChatRequest
-from core.config.settings import Settings
+from ingle.core.backends.ollama import OllamaBackend
+from ingle.core.backends.types import ChatMessage, ChatRequest
+from ingle.core.config.settings import Settings
 from tests.fakes.ollama_server import FakeOllama
 from tests.fakes.script import Reply
 

@@ -47,8 +47,8 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Markdown
 
-from tui.widgets.streaming_markdown import StreamingMarkdown
-from tui.widgets.transcript import Transcript
+from ingle.tui.widgets.streaming_markdown import StreamingMarkdown
+from ingle.tui.widgets.transcript import Transcript
 
 KEY_INTERVAL_S = 0.02
 LATENCY_LIMIT_MS = 50.0
@@ -293,7 +293,7 @@ def main() -> int:
     parser.add_argument("--rates", default="250,500,1000,2000,4000,8000,16000")
     parser.add_argument("--kinds", default="plain,ingle")
     args = parser.parse_args()
-    from tui.app import tune_gc
+    from ingle.tui.app import tune_gc
 
     tune_gc()  # the app's own process settings (run_app applies them); both kinds share them
     tokens = make_answer(args.tokens)

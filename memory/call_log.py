@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from memory.store import Store
+from ingle.memory.store import Store
 
 TABLE = "model_calls"
 REDACTED = "[REDACTED]"

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from memory.store import Store, now
+from ingle.memory.store import Store, now
 
 CONVERSATIONS = "conversations"
 ENTRIES = "conversation_entries"

@@ -10,7 +10,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from memory.store import Store
+from ingle.memory.store import Store
 
 CLAUDE_BACKEND = "anthropic"
 

@@ -14,7 +14,7 @@ from types import TracebackType
 
 import sqlite_utils
 
-from memory.migrations import MIGRATIONS
+from ingle.memory.migrations import MIGRATIONS
 
 
 class StoreError(Exception):

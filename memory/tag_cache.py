@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from memory.store import Store
+from ingle.memory.store import Store
 
 TABLE = "repo_tags"
 _BATCH = 500  # paths per IN (...) query, well under SQLite's variable limit

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from memory.store import Store, now
+from ingle.memory.store import Store, now
 
 TABLE = "token_calibration"
 

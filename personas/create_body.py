@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from personas.prompt import PromptMessage
-from personas.resolved import ResolvedPersona
+from ingle.personas.prompt import PromptMessage
+from ingle.personas.resolved import ResolvedPersona
 
 
 class CreateParameters(BaseModel):

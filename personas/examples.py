@@ -14,8 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from personas.model import NAME_PATTERN, TASK_KINDS, TaskKind
-from personas.problems import FileProblem, FileRejected, read_toml_file, validation_problems
+from ingle.personas.model import NAME_PATTERN, TASK_KINDS, TaskKind
+from ingle.personas.problems import FileProblem, FileRejected, read_toml_file, validation_problems
 
 BUILTIN_EXAMPLES_DIR = Path(__file__).parent / "examples"
 

@@ -11,9 +11,9 @@ exported wrong. `ingle persona register` sends JSON and has no such limits.
 
 from __future__ import annotations
 
-from personas.create_body import build_create_body
-from personas.modelfile_parser import ModelfileSyntaxError, parse_modelfile
-from personas.resolved import ResolvedPersona
+from ingle.personas.create_body import build_create_body
+from ingle.personas.modelfile_parser import ModelfileSyntaxError, parse_modelfile
+from ingle.personas.resolved import ResolvedPersona
 
 
 class ModelfileNotRepresentable(ValueError):

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from personas.model import Persona
+from ingle.personas.model import Persona
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("ROLE", "role"),

@@ -16,16 +16,16 @@ from pathlib import Path
 import jsonschema
 from pydantic import BaseModel, Field
 
-from personas.examples import (
+from ingle.personas.examples import (
     BUILTIN_EXAMPLES_DIR,
     Example,
     ExampleLibrary,
     load_example_library,
 )
-from personas.model import Persona
-from personas.problems import FileProblem, FileRejected
-from personas.resolved import PersonaSource, ResolvedPersona
-from personas.toml_io import load_persona_file
+from ingle.personas.model import Persona
+from ingle.personas.problems import FileProblem, FileRejected
+from ingle.personas.resolved import PersonaSource, ResolvedPersona
+from ingle.personas.toml_io import load_persona_file
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
 USER_EXAMPLES_SUBDIR = "examples"

@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from personas.examples import Example
-from personas.model import ModelRef, Persona
-from personas.prompt import (
+from ingle.personas.examples import Example
+from ingle.personas.model import ModelRef, Persona
+from ingle.personas.prompt import (
     PromptMessage,
     Sampling,
     build_chat_messages,

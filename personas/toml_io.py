@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from personas.model import Persona
-from personas.problems import FileProblem, FileRejected, read_toml_file, validation_problems
+from ingle.personas.model import Persona
+from ingle.personas.problems import FileProblem, FileRejected, read_toml_file, validation_problems
 
 # The order fields are written in: identity, model, sampling, examples, schema, prompt.
 _SCALAR_FIELDS = (

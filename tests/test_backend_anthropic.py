@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from core.backends.anthropic_backend import ClaudeBackend
-from core.backends.base import collect
-from core.backends.errors import (
+from ingle.core.backends.anthropic_backend import ClaudeBackend
+from ingle.core.backends.base import collect
+from ingle.core.backends.errors import (
     AuthenticationFailed,
     IncompleteStream,
     NoApiKey,
@@ -17,10 +17,10 @@ from core.backends.errors import (
     ServerUnreachable,
     StreamFailed,
 )
-from core.backends.registry import open_backend, open_claude
-from core.backends.types import ChatMessage, ChatRequest, SamplingOptions, TextDelta, ThinkingDelta
-from core.config.loader import load_config
-from core.config.settings import Settings
+from ingle.core.backends.registry import open_backend, open_claude
+from ingle.core.backends.types import ChatMessage, ChatRequest, SamplingOptions, TextDelta, ThinkingDelta
+from ingle.core.config.loader import load_config
+from ingle.core.config.settings import Settings
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.script import FakeToolCall, HttpError, MidStreamError, Reply
 

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from core.backends.base import collect
-from core.backends.errors import (
+from ingle.core.backends.base import collect
+from ingle.core.backends.errors import (
     CallTimedOut,
     CapabilityMissing,
     IncompleteStream,
@@ -19,9 +19,9 @@ from core.backends.errors import (
     ServerUnreachable,
     StreamFailed,
 )
-from core.backends.ollama import OllamaBackend
-from core.backends.registry import open_ollama
-from core.backends.types import (
+from ingle.core.backends.ollama import OllamaBackend
+from ingle.core.backends.registry import open_ollama
+from ingle.core.backends.types import (
     ChatMessage,
     ChatRequest,
     SamplingOptions,
@@ -29,7 +29,7 @@ from core.backends.types import (
     ThinkingDelta,
     ToolSpec,
 )
-from core.config.settings import Settings
+from ingle.core.config.settings import Settings
 from tests.fakes.ollama_server import FakeModel, FakeOllama
 from tests.fakes.script import FakeToolCall, HttpError, MidStreamError, Reply
 

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from core.backends.base import collect
-from core.backends.errors import (
+from ingle.core.backends.base import collect
+from ingle.core.backends.errors import (
     AuthenticationFailed,
     IncompleteStream,
     InvalidJsonReply,
@@ -15,10 +15,10 @@ from core.backends.errors import (
     RateLimited,
     StreamFailed,
 )
-from core.backends.openai_compat import OpenAICompatBackend
-from core.backends.registry import open_backend
-from core.backends.types import ChatMessage, ChatRequest, SamplingOptions, TextDelta, ThinkingDelta
-from core.config.settings import Settings
+from ingle.core.backends.openai_compat import OpenAICompatBackend
+from ingle.core.backends.registry import open_backend
+from ingle.core.backends.types import ChatMessage, ChatRequest, SamplingOptions, TextDelta, ThinkingDelta
+from ingle.core.config.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import FakeToolCall, HttpError, MidStreamError, Reply
 

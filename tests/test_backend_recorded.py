@@ -6,15 +6,15 @@ from contextlib import aclosing
 
 import pytest
 
-from core.backends.errors import RateLimited, StreamFailed, UnknownEndpoint
-from core.backends.recorded import recorded_stream
-from core.backends.registry import open_backend, open_claude, open_ollama, split_model_ref
-from core.backends.retry import RetryPolicy
-from core.backends.types import ChatMessage, ChatRequest, TextDelta
-from core.config.loader import load_config
-from core.config.settings import Settings
-from memory.call_log import REDACTED, recent_calls, redact
-from memory.store import Store
+from ingle.core.backends.errors import RateLimited, StreamFailed, UnknownEndpoint
+from ingle.core.backends.recorded import recorded_stream
+from ingle.core.backends.registry import open_backend, open_claude, open_ollama, split_model_ref
+from ingle.core.backends.retry import RetryPolicy
+from ingle.core.backends.types import ChatMessage, ChatRequest, TextDelta
+from ingle.core.config.loader import load_config
+from ingle.core.config.settings import Settings
+from ingle.memory.call_log import REDACTED, recent_calls, redact
+from ingle.memory.store import Store
 from tests.fakes.script import HttpError, MidStreamError, Reply
 
 FAST = RetryPolicy(base_delay_s=0, max_delay_s=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.candidate_tree import candidate_tree
+from ingle.core.agent.candidate_tree import candidate_tree
 
 
 def make_repo(root: Path) -> None:

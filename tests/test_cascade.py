@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
-from core.config.loader import load_config
-from core.router import ClaudeAccess, RouteRequest, route
-from core.vram import VramView
-from memory.call_log import CallRecord, record_call
-from memory.store import Store
-from personas.registry import load_registry
+from ingle.core.frontends.cli import main
+from ingle.core.config.loader import load_config
+from ingle.core.routing.router import ClaudeAccess, RouteRequest, route
+from ingle.core.routing.vram import VramView
+from ingle.memory.call_log import CallRecord, record_call
+from ingle.memory.store import Store
+from ingle.personas.registry import load_registry
 from tests.fakes.script import Reply
 from tests.git_env import make_repo
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from ingle.core.frontends.cli import main
 from tests.fakes.script import HttpError, MidStreamError, Reply
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -172,7 +172,7 @@ def test_at_a_terminal_a_missing_model_is_offered_and_pulled(fake_ollama, ingle_
     controller, terminal = pty.openpty()
     env = {**os.environ, "OLLAMA_HOST": fake_ollama.url, "INGLE_HOME": str(ingle_home),
            "PYTHONPATH": str(REPO_ROOT)}
-    child = subprocess.Popen([sys.executable, "-m", "core.cli", "ask", "--think", "-m",
+    child = subprocess.Popen([sys.executable, "-m", "ingle.core.frontends.cli", "ask", "--think", "-m",
                               "llama3.2:3b", "hi"], stdin=terminal, stdout=terminal,
                              stderr=terminal, env=env, cwd=tmp_path, close_fds=True)
     os.close(terminal)

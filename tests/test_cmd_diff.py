@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
-from core.vcs import open_repo
+from ingle.core.frontends.cli import main
+from ingle.core.vcs import open_repo
 from tests.git_env import make_repo
 
 
@@ -52,7 +52,7 @@ def test_diff_working_shows_uncommitted_changes_coloured_on_request(root, capsys
 def test_building_the_cli_does_not_import_gitpython():
     probe = (
         "import sys\n"
-        "from core.cli import build_parser\n"
+        "from ingle.core.frontends.cli import build_parser\n"
         "build_parser()\n"
         "print('git' in sys.modules)\n"
     )

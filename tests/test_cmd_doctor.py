@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from core.cli import main
+from ingle.core.frontends.cli import main
 
 
 @pytest.fixture(autouse=True)

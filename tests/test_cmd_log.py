@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from core.cli import main
+from ingle.core.frontends.cli import main
 from tests.fakes.script import MidStreamError, Reply
 
 

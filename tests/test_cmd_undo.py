@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
-from core.vcs import open_repo
+from ingle.core.frontends.cli import main
+from ingle.core.vcs import open_repo
 from tests.git_env import make_repo
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
-from core.config.loader import ConfigError, load_config
-from core.config.ollama_host import ollama_host_url
-from core.config.paths import IngleDirs
+from ingle.core.frontends.cli import main
+from ingle.core.config.loader import ConfigError, load_config
+from ingle.core.config.ollama_host import ollama_host_url
+from ingle.core.config.paths import IngleDirs
 
 
 def write(path: Path, text: str) -> Path:
@@ -154,7 +154,7 @@ def test_config_command_exits_2_on_a_broken_file(
 
 def test_cli_start_up_imports_nothing_heavy() -> None:
     code = (
-        "import sys; from core.cli import main, build_parser; build_parser(); "
+        "import sys; from ingle.core.frontends.cli import main, build_parser; build_parser(); "
         "heavy = [m for m in ('textual', 'playwright', 'tree_sitter', 'anthropic', 'mcp', 'httpx', "
         "'git', 'pydantic') if m in sys.modules]; print(heavy)"
     )
@@ -164,11 +164,11 @@ def test_cli_start_up_imports_nothing_heavy() -> None:
 
 def test_version_and_help_list_subcommands() -> None:
     version = subprocess.run(
-        [sys.executable, "-m", "core.cli", "--version"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "ingle.core.frontends.cli", "--version"], capture_output=True, text=True, check=True
     )
     assert version.stdout.startswith("ingle ")
     helptext = subprocess.run(
-        [sys.executable, "-m", "core.cli", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "ingle.core.frontends.cli", "--help"], capture_output=True, text=True, check=True
     ).stdout
     for command in ("ask", "models", "doctor", "config", "trust", "log"):
         assert f"    {command}" in helptext

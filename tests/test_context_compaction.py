@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from core.approvals import FixedApprover
-from core.backends.types import ChatMessage
-from core.context.estimator import TokenEstimator
-from core.context.planner import answer_reserve_for
-from core.engine import Engine
-from core.events import ContextPrepared, TurnEvent, TurnFinished
-from core.prompt_builder import SUMMARY_INTRO
-from memory.token_calibration import load_calibration
+from ingle.core.agent.approvals import FixedApprover
+from ingle.core.backends.types import ChatMessage
+from ingle.core.context.estimator import TokenEstimator
+from ingle.core.context.planner import answer_reserve_for
+from ingle.core.agent.engine import Engine
+from ingle.core.agent.events import ContextPrepared, TurnEvent, TurnFinished
+from ingle.core.context.prompt_builder import SUMMARY_INTRO
+from ingle.memory.token_calibration import load_calibration
 from tests.fakes.ollama_server import FakeOllama
 from tests.fakes.script import Reply
 from tests.git_env import make_repo

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from core.backends.types import ChatMessage, Usage
-from core.cli import main
-from core.config.loader import load_config
-from core.context.estimator import (
+from ingle.core.backends.types import ChatMessage, Usage
+from ingle.core.frontends.cli import main
+from ingle.core.config.loader import load_config
+from ingle.core.context.estimator import (
     MAX_CHARS_PER_TOKEN,
     MIN_MARGIN,
     PRIOR_CHARS_PER_TOKEN,
@@ -25,9 +25,9 @@ from core.context.estimator import (
     framing_tokens,
     prior,
 )
-from core.engine import Engine
-from memory.store import Store
-from memory.token_calibration import TokenCalibration, load_calibration
+from ingle.core.agent.engine import Engine
+from ingle.memory.store import Store
+from ingle.memory.token_calibration import TokenCalibration, load_calibration
 from tests.fakes.script import Reply
 from tests.git_env import make_repo
 

@@ -11,23 +11,23 @@ from pathlib import Path
 
 import pytest
 
-from core.backends.types import ChatMessage
-from core.config.settings import Settings
-from core.context.breakdown import overflow_advice
-from core.context.estimator import TokenEstimator, prior
-from core.context.planner import (
+from ingle.core.backends.types import ChatMessage
+from ingle.core.config.settings import Settings
+from ingle.core.context.breakdown import overflow_advice
+from ingle.core.context.estimator import TokenEstimator, prior
+from ingle.core.context.planner import (
     ContextInputs,
     ContextPlan,
     ContextWindow,
     answer_reserve_for,
     plan_context,
 )
-from core.edits.apply import plan_edits
-from core.edits.elision import is_elision_marker
-from core.edits.parse import parse_reply
-from core.repo_languages import Grammars
-from core.repomap import RepoMap, identifiers_in, map_budget_for
-from personas.registry import load_registry
+from ingle.core.edits.apply import plan_edits
+from ingle.core.edits.elision import is_elision_marker
+from ingle.core.edits.parse import parse_reply
+from ingle.core.repomap.languages import Grammars
+from ingle.core.repomap.map import RepoMap, identifiers_in, map_budget_for
+from ingle.personas.registry import load_registry
 from tests.git_env import make_repo
 
 INSTRUCTION = "Make restock order 20 units instead of 10"

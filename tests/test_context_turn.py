@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from core.backends.types import ChatMessage
-from core.cli import main
-from core.config.loader import load_config
-from core.context.estimator import TokenEstimator, prior
-from core.context.planner import answer_reserve_for
-from core.engine import Engine
-from memory.store import Store
-from memory.token_calibration import load_calibration
+from ingle.core.backends.types import ChatMessage
+from ingle.core.frontends.cli import main
+from ingle.core.config.loader import load_config
+from ingle.core.context.estimator import TokenEstimator, prior
+from ingle.core.context.planner import answer_reserve_for
+from ingle.core.agent.engine import Engine
+from ingle.memory.store import Store
+from ingle.memory.token_calibration import load_calibration
 from tests.fakes.ollama_server import FakeOllama
 from tests.fakes.script import Reply
 from tests.git_env import git, make_repo

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.context.windowing import window_file
-from core.edits.apply import plan_edits
-from core.edits.parse import parse_reply
-from core.repo_languages import Grammars
+from ingle.core.context.windowing import window_file
+from ingle.core.edits.apply import plan_edits
+from ingle.core.edits.parse import parse_reply
+from ingle.core.repomap.languages import Grammars
 
 PY = '''import os
 

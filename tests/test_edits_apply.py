@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.edits import EditBlock, EditPlan, plan_edits
-from core.edits.closest import closest_lines
-from core.edits.ladder import apply_search_replace
+from ingle.core.edits import EditBlock, EditPlan, plan_edits
+from ingle.core.edits.closest import closest_lines
+from ingle.core.edits.ladder import apply_search_replace
 
 
 def _block(path: str, search: str, replace: str, kind: str = "search_replace") -> EditBlock:

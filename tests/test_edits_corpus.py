@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from core.edits import EditPlan, ParsedReply, parse_reply, plan_edits, write_atomically
+from ingle.core.edits import EditPlan, ParsedReply, parse_reply, plan_edits, write_atomically
 
 CORPUS = Path(__file__).parent / "edit_corpus"
 CASES = sorted(CORPUS.glob("*.toml"))

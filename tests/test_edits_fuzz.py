@@ -10,9 +10,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.edits import WriteFailed, parse_reply, plan_edits, write_atomically
-from core.edits.ladder import apply_search_replace
-from core.edits.paths import check_containment, normalise
+from ingle.core.edits import WriteFailed, parse_reply, plan_edits, write_atomically
+from ingle.core.edits.ladder import apply_search_replace
+from ingle.core.edits.paths import check_containment, normalise
 
 _MARKERS = [
     *(c * n + word for c, word in (("<", " SEARCH"), (">", " REPLACE")) for n in (3, 5, 7, 9, 11)),

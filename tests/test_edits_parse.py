@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.edits import parse_reply
+from ingle.core.edits import parse_reply
 
 
 def test_blocks_carry_their_reply_line_and_kind() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from core.edits.path_text import is_path_token, strip_decoration
-from core.edits.paths import check_edit_path, normalise
+from ingle.core.edits.path_text import is_path_token, strip_decoration
+from ingle.core.edits.paths import check_edit_path, normalise
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.edits import WriteFailed, write_atomically
+from ingle.core.edits import WriteFailed, write_atomically
 
 
 def _tree(root: Path) -> dict[str, bytes | str]:

@@ -19,9 +19,9 @@ from tests.gate_corpus.toolchain import (
     gate_env,
     require,
 )
-from validators.browser_gate import BrowserGate
-from validators.results import GateStatus
-from validators.settings import GateTimeouts
+from ingle.validators.browser_gate import BrowserGate
+from ingle.validators.results import GateStatus
+from ingle.validators.settings import GateTimeouts
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.asyncio(loop_scope="module")]
 CASES = expected_cases("browser")

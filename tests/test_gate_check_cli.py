@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from ingle.core.frontends.cli import main
 from tests.gate_corpus.toolchain import CORPUS, TOOLS_DIR, require
 
 

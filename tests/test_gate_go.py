@@ -17,9 +17,9 @@ from tests.gate_corpus.toolchain import (
     gate_env,
     require,
 )
-from validators.go_gate import GoGate
-from validators.results import GateStatus
-from validators.settings import GateTimeouts
+from ingle.validators.go_gate import GoGate
+from ingle.validators.results import GateStatus
+from ingle.validators.settings import GateTimeouts
 
 CASES = expected_cases("go")
 

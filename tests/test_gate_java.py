@@ -14,8 +14,8 @@ from tests.gate_corpus.toolchain import (
     gate_env,
     require,
 )
-from validators.java_gate import JavaGate, source_root
-from validators.results import GateStatus
+from ingle.validators.java_gate import JavaGate, source_root
+from ingle.validators.results import GateStatus
 
 CASES = expected_cases("java")
 

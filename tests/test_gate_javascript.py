@@ -16,11 +16,11 @@ from tests.gate_corpus.toolchain import (
     gate_env,
     require,
 )
-from validators.gate import GateEnv
-from validators.javascript_gate import JavaScriptGate
-from validators.npm_tools import ensure_npm_tool, install_tools
-from validators.results import GateStatus
-from validators.settings import GateSettings
+from ingle.validators.gate import GateEnv
+from ingle.validators.javascript_gate import JavaScriptGate
+from ingle.validators.npm_tools import ensure_npm_tool, install_tools
+from ingle.validators.results import GateStatus
+from ingle.validators.settings import GateSettings
 
 CASES = expected_cases("javascript")
 

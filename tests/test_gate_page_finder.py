@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from validators.page_finder import pages_for
+from ingle.validators.page_finder import pages_for
 
 
 def _write(root: Path, files: dict[str, str]) -> None:

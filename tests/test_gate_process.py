@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from validators.process import run_tool
+from ingle.validators.process import run_tool
 
 
 async def test_output_and_status_come_back(tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ from tests.gate_corpus.toolchain import (
     gate_env,
     require,
 )
-from validators.python_gate import PythonGate
-from validators.results import GateStatus
+from ingle.validators.python_gate import PythonGate
+from ingle.validators.results import GateStatus
 
 CASES = expected_cases("python")
 

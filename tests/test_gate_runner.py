@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.gate_corpus.toolchain import CORPUS, TOOLS_DIR, gate_settings, require
-from validators.registry import GateRunner
-from validators.results import Diagnostic, GateResult, GatesReport, GateStatus
+from ingle.validators.registry import GateRunner
+from ingle.validators.results import Diagnostic, GateResult, GatesReport, GateStatus
 
 
 def _touch(root: Path, *names: str) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.gate_corpus.toolchain import CORPUS, as_rows, gate_env, require
-from validators.results import GateStatus
-from validators.snippets import check_snippet, scaffold_go, scaffold_java
+from ingle.validators.results import GateStatus
+from ingle.validators.snippets import check_snippet, scaffold_go, scaffold_java
 
 
 def test_go_statements_are_wrapped_in_main_under_package_main() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.gate_corpus.toolchain import TOOLS_DIR, gate_settings, require
-from validators.tool_status import tool_statuses
+from ingle.validators.tool_status import tool_statuses
 
 
 @pytest.mark.toolchain
@@ -55,8 +55,8 @@ async def test_a_tool_that_does_not_run_is_not_found(tmp_path: Path) -> None:
 
 
 async def test_doctor_fails_a_missing_tool_only_when_its_gate_is_required(ingle_home: Path) -> None:
-    from core.doctor import DoctorContext, check_gate_tools
-    from core.config.loader import load_config
+    from ingle.core.doctor.checks import DoctorContext, check_gate_tools
+    from ingle.core.config.loader import load_config
 
     config = ingle_home / "config" / "config.toml"
     config.parent.mkdir(parents=True)

@@ -14,8 +14,8 @@ from tests.gate_corpus.toolchain import (
     gate_env,
     require,
 )
-from validators.results import GateStatus
-from validators.typescript_gate import TypeScriptGate
+from ingle.validators.results import GateStatus
+from ingle.validators.typescript_gate import TypeScriptGate
 
 CASES = expected_cases("typescript")
 

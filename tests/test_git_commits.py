@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.git_env import ANN, git, make_repo
-from core.vcs import (
+from ingle.core.vcs import (
     DirtyFilesRefused,
     GitOperationError,
     NothingToCommit,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.vcs import fallback_commit_message
+from ingle.core.vcs import fallback_commit_message
 
 
 @pytest.mark.parametrize(

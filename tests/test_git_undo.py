@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.vcs import IngleRepo, open_repo
+from ingle.core.vcs import IngleRepo, open_repo
 from tests.git_env import git, make_repo
 
 @pytest.fixture

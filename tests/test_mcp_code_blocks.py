@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.mcp_server.code_blocks import extract_code, fenced_blocks
+from ingle.core.frontends.mcp.code_blocks import extract_code, fenced_blocks
 
 PY = {"python", "py", "python3"}
 

@@ -19,9 +19,9 @@ import jsonschema
 import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 
-from core.config.paths import IngleDirs
-from memory.call_log import CallRecord, recent_calls
-from memory.store import Store
+from ingle.core.config.paths import IngleDirs
+from ingle.memory.call_log import CallRecord, recent_calls
+from ingle.memory.store import Store
 from tests.fakes.ollama_server import FakeOllama
 from tests.fakes.script import HttpError, Reply
 
@@ -32,10 +32,10 @@ TOOLS = {"generate_code", "classify_text", "summarize", "translate", "list_perso
 async def mcp_session(
     ollama_url: str, workspace: Path, errlog: Path, *extra_args: str
 ) -> AsyncIterator[ClientSession]:
-    """`python -m core.cli mcp` with only the environment a client would give it."""
+    """`python -m ingle.core.frontends.cli mcp` with only the environment a client would give it."""
     params = StdioServerParameters(
         command=sys.executable,
-        args=[*extra_args, "-m", "core.cli", "mcp"],
+        args=[*extra_args, "-m", "ingle.core.frontends.cli", "mcp"],
         env={"OLLAMA_HOST": ollama_url, "INGLE_HOME": os.environ["INGLE_HOME"]},
         cwd=workspace,
     )
@@ -171,7 +171,7 @@ async def test_tools_advertise_their_schemas_and_the_text_tools_answer(
     assert all(r.outcome == "ok" and r.output_tokens > 0 for r in rows)
 
     imported = errlog.read_text(encoding="utf-8")
-    assert "core.mcp_server.server" in imported  # the listing is really there
+    assert "ingle.core.frontends.mcp.server" in imported  # the listing is really there
     assert "textual" not in imported
 
 

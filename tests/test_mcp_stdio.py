@@ -29,7 +29,7 @@ LIST_TOOLS = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
 
 def server_command(cwd: Path) -> dict:
     return {
-        "args": [sys.executable, "-m", "core.cli", "mcp"],
+        "args": [sys.executable, "-m", "ingle.core.frontends.cli", "mcp"],
         "cwd": cwd,
         "env": {
             "PATH": os.environ["PATH"],

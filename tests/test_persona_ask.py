@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
-from core.config.paths import IngleDirs
-from personas.registry import load_registry
+from ingle.core.frontends.cli import main
+from ingle.core.config.paths import IngleDirs
+from ingle.personas.registry import load_registry
 from tests.fakes.ollama_server import FakeOllama
 from tests.fakes.script import Reply
 

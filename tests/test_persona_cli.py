@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
-from core.config.paths import IngleDirs
-from personas.modelfile_parser import create_request, parse_modelfile
-from personas.registry import load_registry
+from ingle.core.frontends.cli import main
+from ingle.core.config.paths import IngleDirs
+from ingle.personas.modelfile_parser import create_request, parse_modelfile
+from ingle.personas.registry import load_registry
 from tests.fakes.ollama_server import FakeOllama
 
 

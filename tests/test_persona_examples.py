@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from core.edits.ladder import apply_search_replace
-from core.edits.parse import parse_reply
-from personas.registry import load_registry
+from ingle.core.edits.ladder import apply_search_replace
+from ingle.core.edits.parse import parse_reply
+from ingle.personas.registry import load_registry
 
 # A file in an example's input: a path line, then a fenced block.
 _SHOWN_FILE = re.compile(r"^(\S+)\n(`{3,})[\w-]*\n(.*?)\n\2$", re.MULTILINE | re.DOTALL)

@@ -7,7 +7,7 @@ from pathlib import Path
 import git
 import pytest
 
-from personas.languages import (
+from ingle.personas.languages import (
     CODER,
     FRONTEND,
     GENERALIST,

@@ -9,11 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from personas.examples import Example
-from personas.model import ModelRef, Persona, ThinkPolicy
-from personas.prompt import render_system_prompt
-from personas.resolved import ResolvedPersona
-from personas.toml_io import persona_from_toml, persona_to_toml, toml_text
+from ingle.personas.examples import Example
+from ingle.personas.model import ModelRef, Persona, ThinkPolicy
+from ingle.personas.prompt import render_system_prompt
+from ingle.personas.resolved import ResolvedPersona
+from ingle.personas.toml_io import persona_from_toml, persona_to_toml, toml_text
 
 SCHEMA = {
     "type": "object",

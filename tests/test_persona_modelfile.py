@@ -8,18 +8,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from personas.create_body import build_create_body
-from personas.examples import Example
-from personas.model import Persona
-from personas.modelfile import ModelfileNotRepresentable, export_modelfile, modelfile_value
-from personas.modelfile_parser import (
+from ingle.personas.create_body import build_create_body
+from ingle.personas.examples import Example
+from ingle.personas.model import Persona
+from ingle.personas.modelfile import ModelfileNotRepresentable, export_modelfile, modelfile_value
+from ingle.personas.modelfile_parser import (
     ModelfileCommand,
     ModelfileSyntaxError,
     create_request,
     parse_modelfile,
 )
-from personas.registry import load_registry
-from personas.resolved import ResolvedPersona
+from ingle.personas.registry import load_registry
+from ingle.personas.resolved import ResolvedPersona
 
 # --- the parser port behaves like Ollama's parser/parser.go ------------------------------
 # Cases and expected results are the behaviour pinned by Ollama's own parser tests.

@@ -8,9 +8,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from personas.model import TASK_KINDS
-from personas.problems import FileProblem
-from personas.registry import PersonaRegistry, UnknownPersona, load_registry
+from ingle.personas.model import TASK_KINDS
+from ingle.personas.problems import FileProblem
+from ingle.personas.registry import PersonaRegistry, UnknownPersona, load_registry
 
 BUILTIN_NAMES = {
     "my-coder",

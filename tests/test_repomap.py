@@ -12,15 +12,15 @@ from pathlib import Path
 import git
 import pytest
 
-from core.cli import main
-from core.repo_files import RepoFilesError, list_source_files
-from core.repo_languages import Grammars
-from core.repo_parse import parse_chunk, parse_sources
-from core.repo_render import estimate_tokens
-from core.repo_tags import TAGS_FORMAT
-from core.repomap import RepoMap, identifiers_in, map_budget_for
-from memory.store import Store
-from memory.tag_cache import TagCache
+from ingle.core.frontends.cli import main
+from ingle.core.repomap.files import RepoFilesError, list_source_files
+from ingle.core.repomap.languages import Grammars
+from ingle.core.repomap.parse import parse_chunk, parse_sources
+from ingle.core.repomap.render import estimate_tokens
+from ingle.core.repomap.tags import TAGS_FORMAT
+from ingle.core.repomap.map import RepoMap, identifiers_in, map_budget_for
+from ingle.memory.store import Store
+from ingle.memory.tag_cache import TagCache
 
 FILES: dict[str, str] = {
     "app/main.py": """

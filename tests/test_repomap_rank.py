@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from core.repo_rank import (
+from ingle.core.repomap.rank import (
     COMMON_DEFINERS,
     DAMPING,
     MENTIONED_BONUS,
@@ -20,7 +20,7 @@ from core.repo_rank import (
     looks_like_code,
     rank,
 )
-from core.repo_tags import FileTags
+from ingle.core.repomap.tags import FileTags
 
 
 def _random_repo(seed: int, files: int = 30) -> dict[str, FileTags]:

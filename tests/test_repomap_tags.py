@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from core.repo_languages import EXTENSIONS, Grammars, language_for
-from core.repo_tags import ParsedFile, extract_tags
+from ingle.core.repomap.languages import EXTENSIONS, Grammars, language_for
+from ingle.core.repomap.tags import ParsedFile, extract_tags
 
 SAMPLES: dict[str, str] = {
     "python": """

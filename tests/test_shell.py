@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from core.shell import run_shell_command
+from ingle.core.agent.shell import run_shell_command
 
 
 async def test_output_and_exit_status(tmp_path: Path) -> None:

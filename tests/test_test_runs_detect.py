@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from core.config.loader import sensitive_paths
-from core.test_runs.detect import (
+from ingle.core.config.loader import sensitive_paths
+from ingle.core.test_runs.detect import (
     configured_command,
     detect_test_command,
     detect_test_commands,
     guess_output_format,
     resolve_test_command,
 )
-from core.test_runs.models import OutputFormat, TestKind
-from core.test_runs.settings import TestSettings
+from ingle.core.test_runs.models import OutputFormat, TestKind
+from ingle.core.test_runs.settings import TestSettings
 from tests.test_repos.writer import write_repo
 
 

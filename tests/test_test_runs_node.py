@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from core.candidate_tree import candidate_tree
-from core.test_runs import TestTools, detect_test_command, run_tests
-from core.test_runs.models import OutputFormat, TestKind, TestRunResult, TestStatus
+from ingle.core.agent.candidate_tree import candidate_tree
+from ingle.core.test_runs import TestTools, detect_test_command, run_tests
+from ingle.core.test_runs.models import OutputFormat, TestKind, TestRunResult, TestStatus
 from tests.gate_corpus.toolchain import gate_settings, require
 from tests.test_repos.writer import snapshot, write_repo
 

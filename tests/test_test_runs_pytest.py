@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from core.candidate_tree import candidate_tree
-from core.test_runs import TestTools, detect_test_command, run_tests
-from core.test_runs.detect import configured_command
-from core.test_runs.models import TestCommand, TestKind, TestStatus
+from ingle.core.agent.candidate_tree import candidate_tree
+from ingle.core.test_runs import TestTools, detect_test_command, run_tests
+from ingle.core.test_runs.detect import configured_command
+from ingle.core.test_runs.models import TestCommand, TestKind, TestStatus
 from tests.test_repos.writer import snapshot, write_repo
 
 CALC = {

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from core.candidate_tree import candidate_tree
-from core.test_runs.detect import configured_command, detect_test_command
-from core.test_runs.models import RelatedSelection, TestCommand, TestKind
-from core.test_runs.related import related_tests
+from ingle.core.agent.candidate_tree import candidate_tree
+from ingle.core.test_runs.detect import configured_command, detect_test_command
+from ingle.core.test_runs.models import RelatedSelection, TestCommand, TestKind
+from ingle.core.test_runs.related import related_tests
 from tests.test_repos.writer import write_repo
 
 PYTHON_REPO = {

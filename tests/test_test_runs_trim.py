@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.test_runs.models import OutputFormat, TestFailure, TestStatus, TrimmedOutput
-from core.test_runs.output_text import clean_output, clip_lines, last_frames
-from core.test_runs.report import decide_status, model_summary
-from core.test_runs.trim import recognise_format, trim_output
+from ingle.core.test_runs.models import OutputFormat, TestFailure, TestStatus, TrimmedOutput
+from ingle.core.test_runs.output_text import clean_output, clip_lines, last_frames
+from ingle.core.test_runs.report import decide_status, model_summary
+from ingle.core.test_runs.trim import recognise_format, trim_output
 from tests.test_repos.writer import recorded_output
 
 # Where each recording was made (its absolute paths become relative).

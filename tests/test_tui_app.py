@@ -18,10 +18,10 @@ from tests.test_tui_support import (
     shown_text,
     submit,
 )
-from tui.app import IngleApp
-from tui.screens.approval import ApprovalScreen
-from tui.tui_approver import ApprovalNeeded
-from tui.widgets.markdown_document import MarkdownDocument
+from ingle.tui.app import IngleApp
+from ingle.tui.screens.approval import ApprovalScreen
+from ingle.tui.tui_approver import ApprovalNeeded
+from ingle.tui.widgets.markdown_document import MarkdownDocument
 
 pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from memory.conversations import (
+from ingle.memory.conversations import (
     ConversationEntry,
     append_entries,
     conversation_entries,
@@ -12,7 +12,7 @@ from memory.conversations import (
     save_session,
     start_conversation,
 )
-from memory.store import Store
+from ingle.memory.store import Store
 
 
 def test_entries_come_back_in_order_per_conversation(tmp_path: Path) -> None:

@@ -14,10 +14,10 @@ from tests.test_tui_support import (
     shown,
     submit,
 )
-from tui.app import IngleApp
-from tui.screens.call_log import CallLogScreen
-from tui.slash_commands import SLASH_COMMANDS
-from tui.tui_approver import ApprovalNeeded
+from ingle.tui.app import IngleApp
+from ingle.tui.screens.call_log import CallLogScreen
+from ingle.tui.slash_commands import SLASH_COMMANDS
+from ingle.tui.tui_approver import ApprovalNeeded
 
 pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from core.approvals import ApprovalRequest
-from core.config.paths import IngleDirs
-from core.saved_session import ConversationEntry, append_entries, start_conversation
-from memory.store import Store
+from ingle.core.agent.approvals import ApprovalRequest
+from ingle.core.config.paths import IngleDirs
+from ingle.core.agent.saved_session import ConversationEntry, append_entries, start_conversation
+from ingle.memory.store import Store
 from tests.test_tui_support import opened
-from tui.app import IngleApp
-from tui.screens.approval import ApprovalScreen
+from ingle.tui.app import IngleApp
+from ingle.tui.screens.approval import ApprovalScreen
 
 pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
 

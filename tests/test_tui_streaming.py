@@ -6,11 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 
-from core.saved_session import ConversationEntry
-from tui.markdown_splitter import Cut, MarkdownSplitter
-from tui.widgets.markdown_document import MarkdownDocument
-from tui.widgets.streaming_markdown import StreamingMarkdown
-from tui.widgets.transcript import Transcript
+from ingle.core.agent.saved_session import ConversationEntry
+from ingle.tui.markdown_splitter import Cut, MarkdownSplitter
+from ingle.tui.widgets.markdown_document import MarkdownDocument
+from ingle.tui.widgets.streaming_markdown import StreamingMarkdown
+from ingle.tui.widgets.transcript import Transcript
 
 FENCED = "Intro paragraph.\n\n```python\nx = 1\n\n\nprint(x)\n```\n\nAfter the code.\n\n- a\n\n  still a\n\n- b\n"
 

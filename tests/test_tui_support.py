@@ -18,9 +18,9 @@ from textual.message_pump import MessagePump
 from textual.pilot import Pilot
 
 from tests.git_env import make_repo
-from tui.app import IngleApp
-from tui.screens.chat import ChatScreen
-from tui.widgets.transcript import entry_of
+from ingle.tui.app import IngleApp
+from ingle.tui.screens.chat import ChatScreen
+from ingle.tui.widgets.transcript import entry_of
 
 GREET = 'def greet():\n    return "hi"\n'
 WAIT_S = 20.0

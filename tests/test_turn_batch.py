@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from ingle.core.frontends.cli import main
 from tests.fakes.script import HttpError, Reply
 from tests.git_env import git, make_repo
 

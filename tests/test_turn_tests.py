@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.cli import main
+from ingle.core.frontends.cli import main
 from tests.fakes.script import Reply
 from tests.git_env import git, make_repo
 

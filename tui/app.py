@@ -19,15 +19,15 @@ from textual.signal import Signal
 from textual.theme import Theme
 from textual.timer import Timer
 
-from core.saved_session import OpenedSession
-from themes.ingle import DEFAULT_THEME, INGLE_THEMES
-from tui.error_text import describe_error
-from tui.palette import IngleCommands
-from tui.preferences import Preferences
-from tui.screens.approval import ApprovalScreen
-from tui.screens.chat import ChatScreen
-from tui.status_info import GpuReading
-from tui.tui_approver import ApprovalNeeded
+from ingle.core.agent.saved_session import OpenedSession
+from ingle.themes.ingle import DEFAULT_THEME, INGLE_THEMES
+from ingle.tui.error_text import describe_error
+from ingle.tui.palette import IngleCommands
+from ingle.tui.preferences import Preferences
+from ingle.tui.screens.approval import ApprovalScreen
+from ingle.tui.screens.chat import ChatScreen
+from ingle.tui.status_info import GpuReading
+from ingle.tui.tui_approver import ApprovalNeeded
 
 GPU_POLL_S = 5.0
 
@@ -59,7 +59,7 @@ class IngleApp(App[int]):
         self._data_dir: Path | None = None
 
     def on_mount(self) -> None:
-        from core.config.paths import IngleDirs
+        from ingle.core.config.paths import IngleDirs
 
         for theme in INGLE_THEMES:
             self.register_theme(theme)
@@ -89,7 +89,7 @@ class IngleApp(App[int]):
         self.session_opened.publish(opened)
 
     def _open_failed(self, message: str) -> None:
-        from tui.turn_presenter import step
+        from ingle.tui.turn_presenter import step
 
         self.open_error = message
         chat = self.chat_screen
@@ -135,7 +135,7 @@ class IngleApp(App[int]):
 
     @work(thread=True, exclusive=True, group="gpu", exit_on_error=False)
     def _poll_gpu(self) -> None:
-        from core.vram import read_gpu_memory
+        from ingle.core.routing.vram import read_gpu_memory
 
         gpus = read_gpu_memory()
         if not gpus:  # no NVIDIA GPU: the field stays hidden and we stop asking

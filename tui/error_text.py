@@ -5,9 +5,9 @@ from __future__ import annotations
 
 def describe_error(exc: BaseException) -> str:
     """Known failures carry their own advice; anything else names itself plainly."""
-    from core.backends.errors import BackendError
-    from core.config.loader import ConfigError
-    from core.engine import EngineError
+    from ingle.core.backends.errors import BackendError
+    from ingle.core.config.loader import ConfigError
+    from ingle.core.agent.engine import EngineError
 
     known: tuple[type[BaseException], ...] = (BackendError, ConfigError, EngineError, LookupError)
     if isinstance(exc, known):

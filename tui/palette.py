@@ -7,7 +7,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from themes.ingle import INGLE_THEMES
+from ingle.themes.ingle import INGLE_THEMES
 
 PaletteCommand = tuple[str, str, Callable[[], object]]
 
@@ -16,7 +16,7 @@ class IngleCommands(Provider):
     """Commands are built when the palette opens, from the engine's current state."""
 
     def _commands(self) -> Iterator[PaletteCommand]:
-        from tui.screens.chat import ChatScreen
+        from ingle.tui.screens.chat import ChatScreen
 
         app = self.app
         for mode in getattr(app, "MODES", {}):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.approvals import ApprovalRequest
-from core.saved_session import ConversationEntry
-from tui.slash_commands import ParsedCommand, help_markdown
-from tui.turn_presenter import shell_note, step
+from ingle.core.agent.approvals import ApprovalRequest
+from ingle.core.agent.saved_session import ConversationEntry
+from ingle.tui.slash_commands import ParsedCommand, help_markdown
+from ingle.tui.turn_presenter import shell_note, step
 
 if TYPE_CHECKING:
-    from tui.screens.chat import ChatScreen
+    from ingle.tui.screens.chat import ChatScreen
 
 THINK_WORDS: dict[str, bool | str | None] = {
     "on": True, "true": True, "off": False, "false": False, "auto": None,

@@ -14,7 +14,7 @@ from typing import Literal
 
 from textual.message import Message
 
-from core.approvals import ApprovalRequest
+from ingle.core.agent.approvals import ApprovalRequest
 
 Answer = Literal["yes", "always", "no"]
 

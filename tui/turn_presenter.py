@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from core.events import (
+from ingle.core.agent.events import (
     AnswerText,
     AttemptStarted,
     Committed,
@@ -24,11 +24,11 @@ from core.events import (
     TurnFinished,
     UserChangesSaved,
 )
-from core.saved_session import ConversationEntry
-from tui.widgets.status_bar import StatusBar
-from tui.widgets.streaming_markdown import StreamingMarkdown
-from tui.widgets.thinking_block import ThinkingBlock
-from tui.widgets.transcript import Transcript
+from ingle.core.agent.saved_session import ConversationEntry
+from ingle.tui.widgets.status_bar import StatusBar
+from ingle.tui.widgets.streaming_markdown import StreamingMarkdown
+from ingle.tui.widgets.thinking_block import ThinkingBlock
+from ingle.tui.widgets.transcript import Transcript
 
 MAX_DIAGNOSTICS = 12
 _GATE_STYLES = {"passed": "ok", "failed": "fail", "not_applicable": "dim"}

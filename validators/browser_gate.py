@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import quote
 
-from validators.chromium import find_chromium, launch_args
-from validators.discovery import INSTALL_HINTS
-from validators.gate import GateEnv, Stopwatch, could_not_run, finished, not_applicable
-from validators.page_finder import PAGE_SUFFIXES, pages_for
-from validators.page_report import PageReport
-from validators.page_server import PageServer
-from validators.results import Diagnostic, GateResult, Severity
+from ingle.validators.chromium import find_chromium, launch_args
+from ingle.validators.discovery import INSTALL_HINTS
+from ingle.validators.gate import GateEnv, Stopwatch, could_not_run, finished, not_applicable
+from ingle.validators.page_finder import PAGE_SUFFIXES, pages_for
+from ingle.validators.page_report import PageReport
+from ingle.validators.page_server import PageServer
+from ingle.validators.results import Diagnostic, GateResult, Severity
 
 # Counts frames on the page's own requestAnimationFrame, then lets timers settle.
 RUN_FRAMES = """([frames, settleMs]) => new Promise((resolve) => {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from validators.settings import GateSettings
+from ingle.validators.settings import GateSettings
 
 SYSTEM_BROWSERS = (
     "/usr/lib/chromium/chromium",

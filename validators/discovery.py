@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from validators.settings import GateSettings
+from ingle.validators.settings import GateSettings
 
 INSTALL_HINTS: dict[str, str] = {
     "ruff": "pip install ruff (it is one of Ingle's dependencies: reinstall Ingle)",

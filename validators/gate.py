@@ -16,8 +16,8 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from validators.results import Diagnostic, GateResult, GateStatus, verdict
-from validators.settings import GateSettings
+from ingle.validators.results import Diagnostic, GateResult, GateStatus, verdict
+from ingle.validators.settings import GateSettings
 
 
 class GateEnv(BaseModel):

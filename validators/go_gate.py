@@ -17,11 +17,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from validators.discovery import INSTALL_HINTS, FoundTool, find_go, not_found
-from validators.gate import GateEnv, Stopwatch, could_not_run, finished, relative_to_root, timed_out
-from validators.go_imports import StdIndex, undefined_names, used_symbols
-from validators.process import ToolRun, run_tool
-from validators.results import Diagnostic, GateResult, Severity
+from ingle.validators.discovery import INSTALL_HINTS, FoundTool, find_go, not_found
+from ingle.validators.gate import GateEnv, Stopwatch, could_not_run, finished, relative_to_root, timed_out
+from ingle.validators.go_imports import StdIndex, undefined_names, used_symbols
+from ingle.validators.process import ToolRun, run_tool
+from ingle.validators.results import Diagnostic, GateResult, Severity
 
 # The vet analyzers `go test` treats as fatal; other vet findings are warnings.
 _FATAL_VET = {

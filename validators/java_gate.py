@@ -13,10 +13,10 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from validators.discovery import INSTALL_HINTS, find_javac, not_found
-from validators.gate import GateEnv, Stopwatch, could_not_run, finished, relative_to_root, timed_out
-from validators.process import run_tool
-from validators.results import Diagnostic, GateResult, Severity
+from ingle.validators.discovery import INSTALL_HINTS, find_javac, not_found
+from ingle.validators.gate import GateEnv, Stopwatch, could_not_run, finished, relative_to_root, timed_out
+from ingle.validators.process import run_tool
+from ingle.validators.results import Diagnostic, GateResult, Severity
 
 _HEADER = re.compile(r"^(?P<file>.+?\.java):(?P<line>\d+): (?P<sev>error|warning): (?P<msg>.*)$")
 _GLOBAL = re.compile(r"^(?P<sev>error|warning): (?P<msg>.*)$")

@@ -15,12 +15,12 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from validators.discovery import INSTALL_HINTS, FoundTool, find_node, not_found
-from validators.eslint_config import flat_config, is_module, shared_script_globals
-from validators.gate import GateEnv, Stopwatch, could_not_run, finished, relative_to_root, timed_out
-from validators.npm_tools import ensure_npm_tool
-from validators.process import run_tool
-from validators.results import Diagnostic, GateResult, Severity
+from ingle.validators.discovery import INSTALL_HINTS, FoundTool, find_node, not_found
+from ingle.validators.eslint_config import flat_config, is_module, shared_script_globals
+from ingle.validators.gate import GateEnv, Stopwatch, could_not_run, finished, relative_to_root, timed_out
+from ingle.validators.npm_tools import ensure_npm_tool
+from ingle.validators.process import run_tool
+from ingle.validators.results import Diagnostic, GateResult, Severity
 
 _NODE_LOCATION = re.compile(r"^(?P<file>.+):(?P<line>\d+)$")
 _NODE_ERROR = re.compile(r"^(?P<kind>\w*Error): (?P<msg>.*)$")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from validators.discovery import (
+from ingle.validators.discovery import (
     INSTALL_HINTS,
     FoundTool,
     find_node,
@@ -24,8 +24,8 @@ from validators.discovery import (
     find_npm_tool,
     not_found,
 )
-from validators.gate import GateEnv
-from validators.process import run_tool
+from ingle.validators.gate import GateEnv
+from ingle.validators.process import run_tool
 
 # `globals` gives ESLint's no-undef the browser's and Node's global names.
 _PACKAGES_MODERN_NODE = {"eslint": "^10.0.0", "globals": "^17.0.0", "typescript": "^7.0.0"}

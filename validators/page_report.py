@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, Field
 
-from validators.results import Diagnostic, Severity
+from ingle.validators.results import Diagnostic, Severity
 
 _STACK_POSITION = re.compile(r"(https?://[^\s()]+?):(\d+):(\d+)")
 # Chromium requests this by itself when a page names no icon: not the page's fault.

@@ -14,8 +14,8 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from validators.discovery import INSTALL_HINTS, find_ruff, not_found
-from validators.gate import (
+from ingle.validators.discovery import INSTALL_HINTS, find_ruff, not_found
+from ingle.validators.gate import (
     GateEnv,
     Stopwatch,
     could_not_run,
@@ -23,8 +23,8 @@ from validators.gate import (
     relative_to_root,
     timed_out,
 )
-from validators.process import run_tool
-from validators.results import Diagnostic, GateResult, Severity
+from ingle.validators.process import run_tool
+from ingle.validators.results import Diagnostic, GateResult, Severity
 
 _RUFF_SELECT = "E9,F63,F7,F82"
 # F63x (`x is 1`, `assert (a, b)`) are almost always bugs, but the code still runs.

@@ -13,16 +13,16 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Self
 
-from validators.browser_gate import BrowserGate
-from validators.gate import Gate, GateEnv, could_not_run
-from validators.go_gate import GoGate
-from validators.java_gate import JavaGate
-from validators.javascript_gate import JavaScriptGate
-from validators.page_finder import ASSET_SUFFIXES, PAGE_SUFFIXES
-from validators.python_gate import PythonGate
-from validators.results import GateResult, GatesReport
-from validators.settings import GateSettings
-from validators.typescript_gate import TypeScriptGate
+from ingle.validators.browser_gate import BrowserGate
+from ingle.validators.gate import Gate, GateEnv, could_not_run
+from ingle.validators.go_gate import GoGate
+from ingle.validators.java_gate import JavaGate
+from ingle.validators.javascript_gate import JavaScriptGate
+from ingle.validators.page_finder import ASSET_SUFFIXES, PAGE_SUFFIXES
+from ingle.validators.python_gate import PythonGate
+from ingle.validators.results import GateResult, GatesReport
+from ingle.validators.settings import GateSettings
+from ingle.validators.typescript_gate import TypeScriptGate
 
 _PARALLEL = 2
 

@@ -16,17 +16,17 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from validators.browser_gate import BrowserGate
-from validators.discovery import INSTALL_HINTS, not_found
-from validators.eslint_config import is_module
-from validators.gate import GateEnv, Stopwatch, could_not_run, finished, not_applicable
-from validators.go_gate import GoGate, GoUnusable, check_packages
-from validators.go_imports import import_block, undefined_names, used_symbols
-from validators.java_gate import JavaGate
-from validators.javascript_gate import JavaScriptGate
-from validators.python_gate import PythonGate
-from validators.results import Diagnostic, GateResult, Severity
-from validators.typescript_gate import TypeScriptGate
+from ingle.validators.browser_gate import BrowserGate
+from ingle.validators.discovery import INSTALL_HINTS, not_found
+from ingle.validators.eslint_config import is_module
+from ingle.validators.gate import GateEnv, Stopwatch, could_not_run, finished, not_applicable
+from ingle.validators.go_gate import GoGate, GoUnusable, check_packages
+from ingle.validators.go_imports import import_block, undefined_names, used_symbols
+from ingle.validators.java_gate import JavaGate
+from ingle.validators.javascript_gate import JavaScriptGate
+from ingle.validators.python_gate import PythonGate
+from ingle.validators.results import Diagnostic, GateResult, Severity
+from ingle.validators.typescript_gate import TypeScriptGate
 
 LANGUAGES: dict[str, str] = {
     "python": "python", "py": "python", "python3": "python",

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from validators.chromium import find_chromium
-from validators.discovery import (
+from ingle.validators.chromium import find_chromium
+from ingle.validators.discovery import (
     INSTALL_HINTS,
     FoundTool,
     find_go,
@@ -20,8 +20,8 @@ from validators.discovery import (
     find_npm_tool,
     find_ruff,
 )
-from validators.process import run_tool
-from validators.settings import GateSettings
+from ingle.validators.process import run_tool
+from ingle.validators.settings import GateSettings
 
 _VERSION_LIMIT_S = 15.0
 _VERSION = re.compile(r"\d+\.\d+(?:\.\d+)?")

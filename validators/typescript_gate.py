@@ -12,11 +12,11 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from validators.discovery import INSTALL_HINTS
-from validators.gate import GateEnv, Stopwatch, could_not_run, finished, relative_to_root, timed_out
-from validators.npm_tools import ensure_npm_tool
-from validators.process import run_tool
-from validators.results import Diagnostic, GateResult, Severity
+from ingle.validators.discovery import INSTALL_HINTS
+from ingle.validators.gate import GateEnv, Stopwatch, could_not_run, finished, relative_to_root, timed_out
+from ingle.validators.npm_tools import ensure_npm_tool
+from ingle.validators.process import run_tool
+from ingle.validators.results import Diagnostic, GateResult, Severity
 
 DEFAULT_OPTIONS = [
     "--strict",

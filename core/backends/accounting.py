@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from core.backends.types import ChatRequest
-from core.config.settings import Price
+from ingle.core.backends.types import ChatRequest
+from ingle.core.config.settings import Price
 
 # chars/4 is the usual offline estimate (+-30%); code tends to have more tokens per char.
 CHARS_PER_TOKEN = 4

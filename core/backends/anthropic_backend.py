@@ -12,8 +12,8 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from core.backends.accounting import apportion_thinking, claude_cost, price_for
-from core.backends.errors import (
+from ingle.core.backends.accounting import apportion_thinking, claude_cost, price_for
+from ingle.core.backends.errors import (
     AuthenticationFailed,
     BackendError,
     BadRequest,
@@ -27,9 +27,9 @@ from core.backends.errors import (
     ServerUnreachable,
     StreamFailed,
 )
-from core.backends.http_errors import retry_after_s
-from core.backends.types import ChatRequest, StreamEvent, TextDelta, ThinkingDelta, ToolCall, Usage
-from core.config.settings import ClaudeSettings
+from ingle.core.backends.http_errors import retry_after_s
+from ingle.core.backends.types import ChatRequest, StreamEvent, TextDelta, ThinkingDelta, ToolCall, Usage
+from ingle.core.config.settings import ClaudeSettings
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 # Thinking budgets per requested level (tokens; the API's minimum is 1024).

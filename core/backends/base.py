@@ -6,8 +6,8 @@ import json
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from core.backends.errors import IncompleteStream, InvalidJsonReply
-from core.backends.types import (
+from ingle.core.backends.errors import IncompleteStream, InvalidJsonReply
+from ingle.core.backends.types import (
     ChatRequest,
     ChatResult,
     StreamEvent,

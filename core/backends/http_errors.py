@@ -9,7 +9,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from core.backends.errors import (
+from ingle.core.backends.errors import (
     AuthenticationFailed,
     BackendError,
     BadRequest,

@@ -14,12 +14,12 @@ from typing import Any
 
 import httpx
 
-from core.backends.accounting import apportion_thinking, estimate_prompt_tokens, truncation_warning
-from core.backends.errors import IncompleteStream, StreamFailed
-from core.backends.http_errors import ServerLabel, status_error, transport_error
-from core.backends.model_info import ModelInfo, ModelShow, RunningModel
-from core.backends.think_tags import ThinkTagSplitter
-from core.backends.types import (
+from ingle.core.backends.accounting import apportion_thinking, estimate_prompt_tokens, truncation_warning
+from ingle.core.backends.errors import IncompleteStream, StreamFailed
+from ingle.core.backends.http_errors import ServerLabel, status_error, transport_error
+from ingle.core.backends.model_info import ModelInfo, ModelShow, RunningModel
+from ingle.core.backends.think_tags import ThinkTagSplitter
+from ingle.core.backends.types import (
     ChatMessage,
     ChatRequest,
     ProgressEvent,

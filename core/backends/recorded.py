@@ -16,11 +16,11 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from core.backends.base import ModelBackend
-from core.backends.retry import RetryNotice, RetryPolicy, stream_with_retry
-from core.backends.types import ChatRequest, StreamEvent, TextDelta, ThinkingDelta, ToolCall, Usage
-from memory.call_log import CallRecord, Outcome, record_call
-from memory.store import Store
+from ingle.core.backends.base import ModelBackend
+from ingle.core.backends.retry import RetryNotice, RetryPolicy, stream_with_retry
+from ingle.core.backends.types import ChatRequest, StreamEvent, TextDelta, ThinkingDelta, ToolCall, Usage
+from ingle.memory.call_log import CallRecord, Outcome, record_call
+from ingle.memory.store import Store
 
 log = logging.getLogger(__name__)
 

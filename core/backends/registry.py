@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.backends.base import ModelBackend
-from core.backends.errors import UnknownEndpoint
-from core.backends.ollama import OllamaBackend
-from core.backends.openai_compat import OpenAICompatBackend
-from core.config.settings import Settings
+from ingle.core.backends.base import ModelBackend
+from ingle.core.backends.errors import UnknownEndpoint
+from ingle.core.backends.ollama import OllamaBackend
+from ingle.core.backends.openai_compat import OpenAICompatBackend
+from ingle.core.config.settings import Settings
 
 if TYPE_CHECKING:
-    from core.backends.anthropic_backend import ClaudeBackend
+    from ingle.core.backends.anthropic_backend import ClaudeBackend
 
 CLAUDE = "claude"
 DEFAULT_ENDPOINT = "local"
@@ -89,6 +89,6 @@ def open_ollama(
 
 def open_claude(settings: Settings, *, max_retries: int = 0) -> ClaudeBackend:
     """Claude, or NoApiKey (with a hint) when no key is configured."""
-    from core.backends.anthropic_backend import ClaudeBackend
+    from ingle.core.backends.anthropic_backend import ClaudeBackend
 
     return ClaudeBackend(settings.claude, max_retries=max_retries)

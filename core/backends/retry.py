@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator, Callable
 
 from pydantic import BaseModel, Field
 
-from core.backends.base import ModelBackend
-from core.backends.errors import RateLimited
-from core.backends.types import ChatRequest, StreamEvent
+from ingle.core.backends.base import ModelBackend
+from ingle.core.backends.errors import RateLimited
+from ingle.core.backends.types import ChatRequest, StreamEvent
 
 # (error, seconds until the next attempt, the attempt that just failed)
 RetryNotice = Callable[[RateLimited, float, int], None]

@@ -17,9 +17,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from core.config.ollama_host import ollama_host_url
-from core.config.paths import IngleDirs
-from core.config.settings import Settings
+from ingle.core.config.ollama_host import ollama_host_url
+from ingle.core.config.paths import IngleDirs
+from ingle.core.config.settings import Settings
 
 REPO_CONFIG_NAME = ".ingle.toml"
 DEFAULT_SOURCE = "default"
@@ -144,7 +144,7 @@ def load_config(
     if repo_file and repo_file.is_file():
         repo_data = read_toml(repo_file)
         if trusted is None:
-            from core.config.trust import is_trusted
+            from ingle.core.config.trust import is_trusted
 
             trusted = is_trusted(dirs, repo_file)
         if not trusted:

@@ -11,11 +11,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from core.attempts import BudgetSettings
-from core.cascade_settings import CascadeSettings
-from core.config.ollama_host import DEFAULT_OLLAMA_URL
-from core.test_runs.settings import TestSettings
-from validators.settings import GateSettings
+from ingle.core.config.ladder import BudgetSettings
+from ingle.core.config.cascade import CascadeSettings
+from ingle.core.config.ollama_host import DEFAULT_OLLAMA_URL
+from ingle.core.test_runs.settings import TestSettings
+from ingle.validators.settings import GateSettings
 
 SENSITIVE: dict[str, Any] = {"sensitive": True}
 

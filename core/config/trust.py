@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from core.config.paths import IngleDirs
-from memory.store import Store, now
+from ingle.core.config.paths import IngleDirs
+from ingle.memory.store import Store, now
 
 
 def file_sha256(path: Path) -> str:

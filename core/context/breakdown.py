@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from core.config.settings import Settings
-from core.context.planner import ContextPlan
-from personas.model import ModelRef
+from ingle.core.config.settings import Settings
+from ingle.core.context.planner import ContextPlan
+from ingle.personas.model import ModelRef
 
 # Sections in the order the prompt carries them (others follow, largest first).
 SECTION_ORDER = (

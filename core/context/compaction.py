@@ -16,14 +16,14 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from core.backends.base import ModelBackend
-from core.backends.errors import BackendError
-from core.backends.recorded import recorded_stream
-from core.backends.types import ChatMessage, ChatRequest, SamplingOptions, TextDelta, Usage
-from core.context.estimator import TokenEstimators
-from core.context.planner import ContextWindow, answer_reserve_for, split_exchanges
-from memory.store import Store
-from personas.resolved import ResolvedPersona
+from ingle.core.backends.base import ModelBackend
+from ingle.core.backends.errors import BackendError
+from ingle.core.backends.recorded import recorded_stream
+from ingle.core.backends.types import ChatMessage, ChatRequest, SamplingOptions, TextDelta, Usage
+from ingle.core.context.estimator import TokenEstimators
+from ingle.core.context.planner import ContextWindow, answer_reserve_for, split_exchanges
+from ingle.memory.store import Store
+from ingle.personas.resolved import ResolvedPersona
 
 SUMMARIZER = "my-summarizer"
 WORDS_PER_TOKEN = 0.75

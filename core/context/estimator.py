@@ -15,9 +15,9 @@ import math
 import sqlite3
 from collections.abc import Sequence
 
-from core.backends.types import ChatMessage, Usage
-from memory.store import Store, now
-from memory.token_calibration import TokenCalibration, load_calibration, save_calibration
+from ingle.core.backends.types import ChatMessage, Usage
+from ingle.memory.store import Store, now
+from ingle.memory.token_calibration import TokenCalibration, load_calibration, save_calibration
 
 log = logging.getLogger(__name__)
 

@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from core.attempts import Rung
-from core.backends.base import ModelBackend
-from core.backends.errors import BackendError
-from core.backends.ollama import OllamaBackend
-from core.backends.types import ChatMessage
-from core.config.settings import Settings
-from core.context.compaction import CompactionResult
-from core.context.estimator import TokenEstimators
-from core.context.planner import (
+from ingle.core.config.ladder import Rung
+from ingle.core.backends.base import ModelBackend
+from ingle.core.backends.errors import BackendError
+from ingle.core.backends.ollama import OllamaBackend
+from ingle.core.backends.types import ChatMessage
+from ingle.core.config.settings import Settings
+from ingle.core.context.compaction import CompactionResult
+from ingle.core.context.estimator import TokenEstimators
+from ingle.core.context.planner import (
     ContextInputs,
     ContextPlan,
     ContextWindow,
@@ -32,8 +32,8 @@ from core.context.planner import (
     answer_reserve_for,
     plan_context,
 )
-from core.repo_languages import Grammars
-from memory.store import Store
+from ingle.core.repomap.languages import Grammars
+from ingle.memory.store import Store
 
 # Claude's window; a `models."claude-..." num_ctx` setting overrides it.
 CLAUDE_WINDOW_TOKENS = 200_000
@@ -100,7 +100,7 @@ async def prepare_context(
 ) -> PreparedContext:
     """Plan the attempt's prompt; when the plan asks for older turns to be summarised
     (and `allow_compaction`), summarise them and plan again with the summary."""
-    from core.repomap import map_budget_for
+    from ingle.core.repomap.map import map_budget_for
 
     num_ctx = await window_tokens(settings, backend, rung)
     estimator = tools.estimators.for_model(rung.model)

@@ -26,11 +26,11 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.backends.types import ChatMessage, ThinkSetting
-from core.context.estimator import TokenEstimator, framing_tokens
-from core.context.windowing import FileWindow, window_file, words_of
-from core.prompt_builder import PromptParts, build_prompt
-from core.repo_languages import Grammars
+from ingle.core.backends.types import ChatMessage, ThinkSetting
+from ingle.core.context.estimator import TokenEstimator, framing_tokens
+from ingle.core.context.windowing import FileWindow, window_file, words_of
+from ingle.core.context.prompt_builder import PromptParts, build_prompt
+from ingle.core.repomap.languages import Grammars
 
 HISTORY_SHARE = 0.25  # of the prompt budget; history past it is summarised
 KEEP_EXCHANGES = 2  # the last exchanges always stay verbatim when history is summarised
@@ -109,7 +109,7 @@ class ContextPlan(BaseModel):
 
 def instruction_identifiers(text: str) -> set[str]:
     """Names in the instruction that may be code: whole words, without common English."""
-    from core.repomap import identifiers_in
+    from ingle.core.repomap.map import identifiers_in
 
     return identifiers_in(text) & words_of(text)
 

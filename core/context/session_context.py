@@ -9,34 +9,34 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.attempts import Rung
-from core.backends.errors import BackendError
-from core.backends.types import ChatMessage
-from core.context.breakdown import ContextBreakdown, breakdown_of
-from core.context.compaction import (
+from ingle.core.config.ladder import Rung
+from ingle.core.backends.errors import BackendError
+from ingle.core.backends.types import ChatMessage
+from ingle.core.context.breakdown import ContextBreakdown, breakdown_of
+from ingle.core.context.compaction import (
     SUMMARIZER,
     CompactionResult,
     Summariser,
     compact_history,
 )
-from core.context.fitting import ContextTools, window_for
-from core.context.planner import (
+from ingle.core.context.fitting import ContextTools, window_for
+from ingle.core.context.planner import (
     KEEP_EXCHANGES,
     ContextInputs,
     essential_tokens,
     plan_context,
     summary_budget,
 )
-from core.prompt_builder import read_instruction_files
+from ingle.core.context.prompt_builder import read_instruction_files
 
 if TYPE_CHECKING:
-    from core.engine import Engine
+    from ingle.core.agent.engine import Engine
 
 ON_DEMAND_KEEP_EXCHANGES = 1  # `/compact` keeps only the last exchange verbatim
 
 
 def context_tools_for(engine: Engine) -> ContextTools:
-    from core.context.estimator import TokenEstimators
+    from ingle.core.context.estimator import TokenEstimators
 
     async def compactor(
         history: list[ChatMessage], summary: str, summary_tokens: int
@@ -48,7 +48,7 @@ def context_tools_for(engine: Engine) -> ContextTools:
 
 def session_inputs(engine: Engine, instruction: str) -> ContextInputs:
     """The next turn's inputs as they stand: the chat files read from disk now."""
-    from core.turn_types import read_text_file
+    from ingle.core.agent.turn_types import read_text_file
 
     files: dict[str, str] = {}
     for rel in engine.session.chat_files:
@@ -81,8 +81,8 @@ def prompt_estimate(engine: Engine, instruction: str) -> int:
 def token_breakdown(engine: Engine) -> ContextBreakdown:
     """What the next turn would send to its first model, per section, against its window.
     Synchronous (it may build the repo map): a TUI calls it from a worker thread."""
-    from core.repo_map_service import repo_mapper_for
-    from core.repomap import map_budget_for
+    from ingle.core.repomap.service import repo_mapper_for
+    from ingle.core.repomap.map import map_budget_for
 
     rung = first_rung(engine)
     estimator = engine.context.estimators.for_model(rung.model)
@@ -107,7 +107,7 @@ def token_breakdown(engine: Engine) -> ContextBreakdown:
 
 def summariser_for(engine: Engine) -> Summariser | None:
     """The summariser persona on its own model, or None when it cannot be used."""
-    from core.engine import EngineError
+    from ingle.core.agent.engine import EngineError
 
     if SUMMARIZER not in engine.registry:
         return None

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
-from core.repo_languages import Grammars, language_for
+from ingle.core.repomap.languages import Grammars, language_for
 
 MIN_HIDDEN_RUN = 3  # a marker replaces at least this many lines, or they are shown
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

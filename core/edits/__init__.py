@@ -8,8 +8,8 @@ else:
     send plan.failure_message back to the model
 """
 
-from core.edits.apply import plan_edits
-from core.edits.models import (
+from ingle.core.edits.apply import plan_edits
+from ingle.core.edits.models import (
     ApplyStep,
     BlockOutcome,
     EditBlock,
@@ -19,8 +19,8 @@ from core.edits.models import (
     ParseWarning,
     RefusalCode,
 )
-from core.edits.parse import parse_reply
-from core.edits.writing import WriteFailed, write_atomically
+from ingle.core.edits.parse import parse_reply
+from ingle.core.edits.writing import WriteFailed, write_atomically
 
 __all__ = [
     "ApplyStep",

@@ -15,19 +15,19 @@ import os
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
-from core.edits.closest import closest_lines
-from core.edits.ladder import LadderResult, apply_search_replace, count_exact
-from core.edits.models import (
+from ingle.core.edits.closest import closest_lines
+from ingle.core.edits.ladder import LadderResult, apply_search_replace, count_exact
+from ingle.core.edits.models import (
     ApplyStep,
     BlockOutcome,
     EditBlock,
     EditPlan,
     RefusalCode,
 )
-from core.edits.newlines import TextStyle, apply_style, style_of, to_lf
-from core.edits.paths import PathVerdict, check_edit_path, normalise
-from core.edits.report import failure_message
-from core.edits.whole_file import whole_file_refusal
+from ingle.core.edits.newlines import TextStyle, apply_style, style_of, to_lf
+from ingle.core.edits.paths import PathVerdict, check_edit_path, normalise
+from ingle.core.edits.report import failure_message
+from ingle.core.edits.whole_file import whole_file_refusal
 
 
 class _Unreadable(Exception):

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from core.edits.ladder import split_text
+from ingle.core.edits.ladder import split_text
 
 _CANDIDATES = 6  # windows scored with difflib
 _MAX_SHOWN = 40  # lines of the file quoted back to the model

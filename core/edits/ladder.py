@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from core.edits.elision import is_elision_comment, is_elision_marker
+from ingle.core.edits.elision import is_elision_comment, is_elision_marker
 
 LadderStep = Literal["exact", "whitespace", "indentation", "elision"]
 LadderFailure = Literal["no_match", "ambiguous_match", "unpaired_elision", "elided_replace"]

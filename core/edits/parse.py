@@ -19,9 +19,9 @@ from __future__ import annotations
 import bisect
 import re
 
-from core.edits.models import EditBlock, ParsedReply, ParseWarning
-from core.edits.path_text import path_from_line, path_in_fence_info, paths_in_prose
-from core.edits.paths import normalise
+from ingle.core.edits.models import EditBlock, ParsedReply, ParseWarning
+from ingle.core.edits.path_text import path_from_line, path_in_fence_info, paths_in_prose
+from ingle.core.edits.paths import normalise
 
 _HEAD = re.compile(r"^\s*<{5,9}\s*(?:SEARCH|ORIGINAL)\b\s*:?\s*(.*)$", re.IGNORECASE)
 _DIVIDER = re.compile(r"^\s*={5,9}\s*$")

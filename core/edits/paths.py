@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict
 
-from core.edits.models import RefusalCode
+from ingle.core.edits.models import RefusalCode
 
 BINARY_EXTENSIONS = frozenset(
     """png jpg jpeg gif bmp ico icns webp tif tiff psd xcf heic avif pdf zip gz tgz bz2 xz

@@ -8,7 +8,7 @@ says plainly that nothing was applied, so the retry resends every block.
 
 from __future__ import annotations
 
-from core.edits.models import BlockOutcome
+from ingle.core.edits.models import BlockOutcome
 
 _SEARCH_ADVICE = (
     "A SEARCH section must match the file's existing lines exactly, with the same "

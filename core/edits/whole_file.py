@@ -14,8 +14,8 @@ unchanged`) or whose reply was cut short would silently delete code. Two checks:
 
 from __future__ import annotations
 
-from core.edits.elision import is_bare_dots, is_elision_comment
-from core.edits.models import RefusalCode
+from ingle.core.edits.elision import is_bare_dots, is_elision_comment
+from ingle.core.edits.models import RefusalCode
 
 MIN_LINES_GUARDED = 20
 MIN_KEPT_FRACTION = 0.5

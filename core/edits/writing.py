@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.edits.newlines import apply_style, style_of_bytes
-from core.edits.paths import check_containment, normalise
+from ingle.core.edits.newlines import apply_style, style_of_bytes
+from ingle.core.edits.paths import check_containment, normalise
 
 _BOM = b"\xef\xbb\xbf"
 

@@ -2,18 +2,18 @@
 turn's changes, run them on a candidate tree with a time limit, and trim the output
 to what a repair needs (failing tests, messages, the repository's frames)."""
 
-from core.test_runs.detect import detect_test_command, resolve_test_command
-from core.test_runs.invocation import TestTools
-from core.test_runs.models import (
+from ingle.core.test_runs.detect import detect_test_command, resolve_test_command
+from ingle.core.test_runs.invocation import TestTools
+from ingle.core.test_runs.models import (
     RelatedSelection,
     TestCommand,
     TestFailure,
     TestRunResult,
     TestStatus,
 )
-from core.test_runs.related import related_tests
-from core.test_runs.run import run_tests
-from core.test_runs.settings import TestSettings
+from ingle.core.test_runs.related import related_tests
+from ingle.core.test_runs.run import run_tests
+from ingle.core.test_runs.settings import TestSettings
 
 __all__ = [
     "RelatedSelection",

@@ -15,8 +15,8 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
-from core.test_runs.models import OutputFormat, TestCommand, TestKind
-from core.test_runs.settings import TestSettings
+from ingle.core.test_runs.models import OutputFormat, TestCommand, TestKind
+from ingle.core.test_runs.settings import TestSettings
 
 # `npm init` writes this placeholder; it is not a test suite.
 _NPM_PLACEHOLDER = re.compile(r'echo\s+\\?"?Error: no test specified')

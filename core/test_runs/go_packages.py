@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from core.test_runs.tree_walk import source_files
+from ingle.core.test_runs.tree_walk import source_files
 
 _MODULE = re.compile(r"^\s*module\s+(\"?)([^\s\"]+)\1", re.MULTILINE)
 _BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)

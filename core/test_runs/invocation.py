@@ -20,11 +20,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.test_runs.go_packages import go_packages
-from core.test_runs.models import TestCommand, TestKind
-from core.test_runs.tree_walk import TooManyFiles
-from validators.discovery import INSTALL_HINTS, find_go, find_node, find_npm, find_npm_tool
-from validators.settings import GateSettings
+from ingle.core.test_runs.go_packages import go_packages
+from ingle.core.test_runs.models import TestCommand, TestKind
+from ingle.core.test_runs.tree_walk import TooManyFiles
+from ingle.validators.discovery import INSTALL_HINTS, find_go, find_node, find_npm, find_npm_tool
+from ingle.validators.settings import GateSettings
 
 # Our own pytest's variables must not leak into the repository's pytest.
 _LEAKY_PREFIXES = ("PYTEST_CURRENT_TEST", "PYTEST_XDIST_")
@@ -52,7 +52,7 @@ class TestTools(BaseModel):
     def cache(self) -> Path:
         if self.cache_dir is not None:
             return self.cache_dir
-        from core.config.paths import IngleDirs
+        from ingle.core.config.paths import IngleDirs
 
         return IngleDirs.from_env().tools
 

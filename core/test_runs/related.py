@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from core.test_runs.go_packages import go_packages, import_path, module_path
-from core.test_runs.models import RelatedSelection, TestCommand, TestKind
-from core.test_runs.python_imports import imported_modules, imports_any, module_names
-from core.test_runs.tree_walk import TooManyFiles, source_files
+from ingle.core.test_runs.go_packages import go_packages, import_path, module_path
+from ingle.core.test_runs.models import RelatedSelection, TestCommand, TestKind
+from ingle.core.test_runs.python_imports import imported_modules, imports_any, module_names
+from ingle.core.test_runs.tree_walk import TooManyFiles, source_files
 
 # Changes to these never change what a test does.
 _DOC_SUFFIXES = (".md", ".rst", ".txt")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.test_runs.models import TestFailure, TestStatus, TrimmedOutput
-from core.test_runs.output_text import tail
+from ingle.core.test_runs.models import TestFailure, TestStatus, TrimmedOutput
+from ingle.core.test_runs.output_text import tail
 
 MAX_FAILURES_SHOWN = 8
 MAX_SUMMARY_CHARS = 6000

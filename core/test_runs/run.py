@@ -16,8 +16,8 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from core.test_runs.invocation import TestTools, ToolMissing, build_invocation
-from core.test_runs.models import (
+from ingle.core.test_runs.invocation import TestTools, ToolMissing, build_invocation
+from ingle.core.test_runs.models import (
     OutputFormat,
     RelatedSelection,
     TestCommand,
@@ -28,12 +28,12 @@ from core.test_runs.models import (
     TestStatus,
     TrimmedOutput,
 )
-from core.test_runs.node_tree import TreeTooLarge, node_ready_tree
-from core.test_runs.output_text import clean_output, tail
-from core.test_runs.process import run_process
-from core.test_runs.related import related_tests
-from core.test_runs.report import decide_status, model_summary
-from core.test_runs.trim import trim_output
+from ingle.core.test_runs.node_tree import TreeTooLarge, node_ready_tree
+from ingle.core.test_runs.output_text import clean_output, tail
+from ingle.core.test_runs.process import run_process
+from ingle.core.test_runs.related import related_tests
+from ingle.core.test_runs.report import decide_status, model_summary
+from ingle.core.test_runs.trim import trim_output
 
 _NODE_KINDS = (TestKind.NPM, TestKind.VITEST)
 _NODE_FORMATS = (OutputFormat.NODE, OutputFormat.JEST, OutputFormat.VITEST)

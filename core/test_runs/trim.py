@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from core.test_runs.models import OutputFormat, TrimmedOutput
-from core.test_runs.output_text import clean_output
-from core.test_runs.trim_cargo import trim_cargo
-from core.test_runs.trim_go import trim_go
-from core.test_runs.trim_jest import trim_jest, trim_vitest
-from core.test_runs.trim_jvm import trim_gradle, trim_maven
-from core.test_runs.trim_node import trim_node
-from core.test_runs.trim_pytest import trim_pytest
+from ingle.core.test_runs.models import OutputFormat, TrimmedOutput
+from ingle.core.test_runs.output_text import clean_output
+from ingle.core.test_runs.trim_cargo import trim_cargo
+from ingle.core.test_runs.trim_go import trim_go
+from ingle.core.test_runs.trim_jest import trim_jest, trim_vitest
+from ingle.core.test_runs.trim_jvm import trim_gradle, trim_maven
+from ingle.core.test_runs.trim_node import trim_node
+from ingle.core.test_runs.trim_pytest import trim_pytest
 
 TRIMMERS: dict[OutputFormat, Callable[[str], TrimmedOutput]] = {
     OutputFormat.PYTEST: trim_pytest,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from core.test_runs.models import TestFailure, TrimmedOutput
-from core.test_runs.output_text import clip_lines, in_repository, last_frames
+from ingle.core.test_runs.models import TestFailure, TrimmedOutput
+from ingle.core.test_runs.output_text import clip_lines, in_repository, last_frames
 
 _BLOCK = re.compile(r"^---- (\S+) stdout ----$")
 _PANIC = re.compile(r"^thread '[^']*'(?: \(\d+\))? panicked at (\S+?):(\d+):(\d+):?$")

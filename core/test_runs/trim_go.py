@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from core.test_runs.models import TestFailure, TrimmedOutput
-from core.test_runs.output_text import clip_lines, in_repository, last_frames
+from ingle.core.test_runs.models import TestFailure, TrimmedOutput
+from ingle.core.test_runs.output_text import clip_lines, in_repository, last_frames
 
 _TEST_FAIL = re.compile(r"^(\s*)--- FAIL: (\S+) \([\d.]+s\)$")
 _TEST_OTHER = re.compile(r"^\s*--- (PASS|SKIP): ")

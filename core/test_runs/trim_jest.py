@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from core.test_runs.models import TestFailure, TrimmedOutput
-from core.test_runs.output_text import clip_lines, in_repository, last_frames
+from ingle.core.test_runs.models import TestFailure, TrimmedOutput
+from ingle.core.test_runs.output_text import clip_lines, in_repository, last_frames
 
 _JEST_BLOCK = re.compile(r"^  ● (.+)$")
 _JEST_FILE = re.compile(r"^FAIL (\S+)")

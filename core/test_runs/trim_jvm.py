@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from core.test_runs.models import TestFailure, TrimmedOutput
-from core.test_runs.output_text import clip_lines, last_frames
+from ingle.core.test_runs.models import TestFailure, TrimmedOutput
+from ingle.core.test_runs.output_text import clip_lines, last_frames
 
 # Surefire 3: `[ERROR] com.x.CalcTest.add -- Time elapsed: 0.01 s <<< FAILURE!`;
 # Surefire 2: `add(com.x.CalcTest)  Time elapsed: 0.01 sec  <<< ERROR!`.

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from core.test_runs.models import TestFailure, TrimmedOutput
-from core.test_runs.output_text import clip_lines, in_repository, last_frames
+from ingle.core.test_runs.models import TestFailure, TrimmedOutput
+from ingle.core.test_runs.output_text import clip_lines, in_repository, last_frames
 
 _SUBTEST = re.compile(r"^(\s*)# Subtest: (.*)$")
 _RESULT = re.compile(r"^(\s*)(not ok|ok) \d+ - (.*?)(?: # (?:SKIP|TODO)\b.*)?$")

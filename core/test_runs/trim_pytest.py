@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import textwrap
 
-from core.test_runs.models import TestFailure, TrimmedOutput
-from core.test_runs.output_text import clip_lines, in_repository, last_frames
+from ingle.core.test_runs.models import TestFailure, TrimmedOutput
+from ingle.core.test_runs.output_text import clip_lines, in_repository, last_frames
 
 _MAJOR = re.compile(r"^={3,} (.+?) ={3,}$")
 _MINOR = re.compile(r"^_{3,} (.+?) _{3,}$")

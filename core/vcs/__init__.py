@@ -3,10 +3,10 @@
 Importing this package does not import GitPython; that happens on first `open_repo`.
 """
 
-from core.vcs.errors import DirtyFilesRefused, GitOperationError, NothingToCommit
-from core.vcs.messages import fallback_commit_message
-from core.vcs.models import CommitInfo, Identity, UndoResult
-from core.vcs.repo import DirtyPolicy, IngleRepo, init_repo, open_repo
+from ingle.core.vcs.errors import DirtyFilesRefused, GitOperationError, NothingToCommit
+from ingle.core.vcs.messages import fallback_commit_message
+from ingle.core.vcs.models import CommitInfo, Identity, UndoResult
+from ingle.core.vcs.repo import DirtyPolicy, IngleRepo, init_repo, open_repo
 
 __all__ = [
     "CommitInfo",

@@ -11,13 +11,13 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from core.vcs.errors import GitOperationError, NothingToCommit
-from core.vcs.identity import ingle_identity
-from core.vcs.marks import CREATED_TRAILER, TURN_TRAILER, add_trailers
-from core.vcs.models import CommitInfo
+from ingle.core.vcs.errors import GitOperationError, NothingToCommit
+from ingle.core.vcs.identity import ingle_identity
+from ingle.core.vcs.marks import CREATED_TRAILER, TURN_TRAILER, add_trailers
+from ingle.core.vcs.models import CommitInfo
 
 if TYPE_CHECKING:
-    from core.vcs.repo import IngleRepo
+    from ingle.core.vcs.repo import IngleRepo
 
 USER_WIP_MESSAGE = "wip: save uncommitted changes before Ingle edit"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from core.vcs.marks import ingle_name
-from core.vcs.models import Identity
+from ingle.core.vcs.marks import ingle_name
+from ingle.core.vcs.models import Identity
 
 FALLBACK_NAME = "Ingle"
 FALLBACK_EMAIL = "ingle@localhost"

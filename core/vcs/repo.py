@@ -13,11 +13,11 @@ from pathlib import Path, PurePath
 from types import ModuleType
 from typing import TYPE_CHECKING, Literal, Self
 
-from core.vcs import commits, undo
-from core.vcs.errors import DirtyFilesRefused, GitOperationError
-from core.vcs.identity import user_identity
-from core.vcs.marks import created_files_of, is_ingle_commit, turn_id_of
-from core.vcs.models import CommitInfo, Identity, UndoResult
+from ingle.core.vcs import commits, undo
+from ingle.core.vcs.errors import DirtyFilesRefused, GitOperationError
+from ingle.core.vcs.identity import user_identity
+from ingle.core.vcs.marks import created_files_of, is_ingle_commit, turn_id_of
+from ingle.core.vcs.models import CommitInfo, Identity, UndoResult
 
 if TYPE_CHECKING:
     import git

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.vcs.models import CommitInfo, UndoResult
+from ingle.core.vcs.models import CommitInfo, UndoResult
 
 if TYPE_CHECKING:
-    from core.vcs.repo import IngleRepo
+    from ingle.core.vcs.repo import IngleRepo
 
 _REFLOG = "ingle: undo"
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from validators.chromium import find_chromium
-from validators.discovery import find_go, find_javac, find_node, find_npm_tool, find_ruff
-from validators.gate import GateEnv
-from validators.settings import GateSettings
+from ingle.validators.chromium import find_chromium
+from ingle.validators.discovery import find_go, find_javac, find_node, find_npm_tool, find_ruff
+from ingle.validators.gate import GateEnv
+from ingle.validators.settings import GateSettings
 
 CORPUS = Path(__file__).parent
 REPO = CORPUS.parent.parent

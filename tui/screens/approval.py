@@ -12,9 +12,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from core.approvals import ApprovalRequest
-from tui.tui_approver import Answer
-from tui.widgets.diff_view import colour_diff
+from ingle.core.agent.approvals import ApprovalRequest
+from ingle.tui.tui_approver import Answer
+from ingle.tui.widgets.diff_view import colour_diff
 
 TITLES = {
     "apply_edits": "Apply these edits?",

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 if TYPE_CHECKING:
-    from core.engine import CallRecord
+    from ingle.core.agent.engine import CallRecord
 
 
 class CallLogScreen(Screen[None]):

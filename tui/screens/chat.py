@@ -14,24 +14,24 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from core.saved_session import ConversationEntry
-from tui.completion_source import CompletionSource
-from tui.error_text import describe_error
-from core.saved_session import OpenedSession
-from tui.prompt_history import PromptHistory
-from tui.slash_actions import SlashActions, shell_request, think_label
-from tui.slash_commands import UnknownCommand, parse_slash
-from tui.tui_approver import TuiApprover
-from tui.turn_presenter import TurnPresenter, shell_note, step
-from tui.widgets.completion_menu import CompletionMenu
-from tui.widgets.files_panel import FilesPanel
-from tui.widgets.prompt_input import PromptInput
-from tui.widgets.status_bar import StatusBar
-from tui.widgets.transcript import Transcript
+from ingle.core.agent.saved_session import ConversationEntry
+from ingle.tui.completion_source import CompletionSource
+from ingle.tui.error_text import describe_error
+from ingle.core.agent.saved_session import OpenedSession
+from ingle.tui.prompt_history import PromptHistory
+from ingle.tui.slash_actions import SlashActions, shell_request, think_label
+from ingle.tui.slash_commands import UnknownCommand, parse_slash
+from ingle.tui.tui_approver import TuiApprover
+from ingle.tui.turn_presenter import TurnPresenter, shell_note, step
+from ingle.tui.widgets.completion_menu import CompletionMenu
+from ingle.tui.widgets.files_panel import FilesPanel
+from ingle.tui.widgets.prompt_input import PromptInput
+from ingle.tui.widgets.status_bar import StatusBar
+from ingle.tui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
-    from core.engine import Engine
-    from tui.app import IngleApp
+    from ingle.core.agent.engine import Engine
+    from ingle.tui.app import IngleApp
 
 _MENTION = re.compile(r"(?:^|\s)@(\S+)")
 THINK_CYCLE: list[Any] = [None, True, False]
@@ -249,8 +249,8 @@ class ChatScreen(Screen[None]):
     @work(exclusive=True, group="turn", exit_on_error=False)
     async def run_tests_now(self) -> None:
         """`/test`: the repository's tests on its current state, shown like a gate result."""
-        from core.test_gate import run_repository_tests
-        from core.turn_report import tests_event
+        from ingle.core.agent.test_gate import run_repository_tests
+        from ingle.core.agent.turn_report import tests_event
 
         presenter = TurnPresenter(self.transcript, self.status, self.save_entries)
         self.status.set(busy=True)
@@ -275,7 +275,7 @@ class ChatScreen(Screen[None]):
 
     @work(exclusive=True, group="shell", exit_on_error=False)
     async def run_shell(self, command: str) -> None:
-        from core.shell import run_shell_command
+        from ingle.core.agent.shell import run_shell_command
 
         if not await self.approver.approve(shell_request(command)):
             self.add_entry(step(f"not run: {command}", "dim"))
@@ -313,7 +313,7 @@ class ChatScreen(Screen[None]):
     def action_show_log(self) -> None:
         if self.opened is None:
             return
-        from tui.screens.call_log import CallLogScreen
+        from ingle.tui.screens.call_log import CallLogScreen
 
         engine = self.engine
         self.app.push_screen(CallLogScreen(lambda: engine.recent_calls(100)))

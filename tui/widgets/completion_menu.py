@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui.completion_source import Completion, CompletionContext
+from ingle.tui.completion_source import Completion, CompletionContext
 
 
 class CompletionMenu(OptionList, can_focus=False):

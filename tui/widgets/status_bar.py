@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Static
 
-from tui.status_info import StatusInfo
+from ingle.tui.status_info import StatusInfo
 
 REFRESH_EVERY_S = 0.3  # as Claude Code's status line: often enough, never per token
 

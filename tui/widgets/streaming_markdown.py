@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widget import AwaitMount, Widget
 
-from tui.markdown_splitter import Cut, MarkdownSplitter
-from tui.widgets.markdown_document import MarkdownDocument
+from ingle.tui.markdown_splitter import Cut, MarkdownSplitter
+from ingle.tui.widgets.markdown_document import MarkdownDocument
 
 
 class StreamingMarkdown(Widget):

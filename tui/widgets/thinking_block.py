@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Collapsible
 
-from tui.widgets.streaming_markdown import StreamingMarkdown
+from ingle.tui.widgets.streaming_markdown import StreamingMarkdown
 
 
 class ThinkingBlock(Collapsible):

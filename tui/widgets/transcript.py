@@ -14,13 +14,13 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from core.saved_session import ConversationEntry
-from tui.widgets.diff_view import DiffView
-from tui.widgets.markdown_document import MarkdownDocument
-from tui.widgets.step_line import StepLine
-from tui.widgets.streaming_markdown import StreamingMarkdown
-from tui.widgets.thinking_block import ThinkingBlock
-from tui.widgets.user_message import UserMessage
+from ingle.core.agent.saved_session import ConversationEntry
+from ingle.tui.widgets.diff_view import DiffView
+from ingle.tui.widgets.markdown_document import MarkdownDocument
+from ingle.tui.widgets.step_line import StepLine
+from ingle.tui.widgets.streaming_markdown import StreamingMarkdown
+from ingle.tui.widgets.thinking_block import ThinkingBlock
+from ingle.tui.widgets.user_message import UserMessage
 
 ENTRY_ATTRIBUTE = "transcript_entry"
 

@@ -1,0 +1,393 @@
+"""The engine facade the front ends drive: one repository, one session, its models.
+
+Batch mode, the TUI and the MCP server all hold an Engine; it owns the loaded
+settings, the state store, the git repository, the personas, the backends (one per
+endpoint, kept open across turns) and the long-lived helpers (the repo map, the
+browser gate), and runs turns over them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ingle.core.agent.approvals import Approver
+from ingle.core.config.ladder import Rung
+from ingle.core.backends.base import ModelBackend
+from ingle.core.backends.types import ChatMessage, ThinkSetting
+from ingle.core.config.loader import LoadedConfig, load_config
+from ingle.core.config.settings import Settings
+from ingle.core.context.breakdown import ContextBreakdown
+from ingle.core.context.compaction import CompactionResult
+from ingle.core.context.fitting import ContextTools
+from ingle.core.context.session_context import (
+    compact_now,
+    context_tools_for,
+    prompt_estimate,
+    token_breakdown,
+)
+from ingle.core.agent.events import AnswerText, AttemptStarted, FilesRequested, TurnEvent, TurnFinished
+from ingle.core.routing.router import Route, RouteRequest, claude_access, route, task_kind
+from ingle.core.agent.chat_session import ChatSession
+from ingle.core.agent.turn import run_turn
+from ingle.core.agent.turn_types import TurnDeps, TurnOptions
+from ingle.core.vcs import IngleRepo, UndoResult, open_repo
+from ingle.memory.call_log import CallRecord
+from ingle.memory.store import Store
+from ingle.personas.languages import choose_default_persona, repository_files
+from ingle.personas.registry import PersonaRegistry, load_registry
+from ingle.personas.resolved import ResolvedPersona
+
+GateSelection = str | Sequence[str]  # "auto", "off", or gate names
+
+
+class EngineError(Exception):
+    """A request the engine cannot carry out; the message says what to do."""
+
+
+class Engine:
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        store: Store,
+        root: Path,
+        repo: IngleRepo | None,
+        registry: PersonaRegistry,
+        session: ChatSession,
+    ) -> None:
+        self.loaded = loaded
+        self.store = store
+        self.root = root
+        self.repo = repo
+        self.registry = registry
+        self.session = session
+        self._backends: dict[str, ModelBackend] = {}
+        self._services: dict[str, Any] = {}  # repo map, browser gate: built on first use
+        self.context: ContextTools = context_tools_for(self)  # token estimates, compaction
+
+    # -- opening ----------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        repo: Path | None,
+        flags: Mapping[str, Any] | None = None,
+        *,
+        persona: str | None = None,
+    ) -> Engine:
+        """Load config, state, git and personas for `repo` (default: the current directory).
+
+        Raises ConfigError (bad config) or EngineError (unknown persona)."""
+        root = (repo or Path.cwd()).resolve()
+        git_repo = open_repo(root)
+        if git_repo is not None:
+            root = git_repo.root
+        loaded = load_config(repo=root, flags=flags)
+        store = Store(loaded.dirs.database)
+        registry = load_registry(loaded.dirs.user_personas)
+        choice = choose_default_persona(
+            repository_files(root), registry.names(), configured=loaded.settings.persona,
+            session=persona,
+        )
+        if persona and choice.name != persona:
+            raise EngineError(
+                f"no persona named '{persona}'; known: {', '.join(registry.names())} "
+                "(`ingle persona list` shows them)"
+            )
+        session = ChatSession(persona=choice.name)
+        return cls(loaded, store, root, git_repo, registry, session)
+
+    # -- what the front ends read -----------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self.loaded.settings
+
+    @property
+    def repo_root(self) -> Path:
+        return self.root
+
+    @property
+    def branch(self) -> str | None:
+        return self.repo.branch if self.repo is not None else None
+
+    @property
+    def persona(self) -> ResolvedPersona:
+        return self.registry.get(self.session.persona)
+
+    def personas(self) -> list[ResolvedPersona]:
+        return [self.registry.get(name) for name in self.registry.names()]
+
+    def repo_files(self) -> list[str]:
+        return repository_files(self.root)
+
+    def first_model(self) -> str:
+        """The model the next turn starts with (for the status bar and the repo map)."""
+        from ingle.personas.model import ModelRef
+
+        if self.session.model:
+            return ModelRef.parse(self.session.model).model
+        kind = task_kind(self.persona, self.session.kind)
+        specs = self.settings.cascade.ladders.get(kind) or []
+        first = next((s.model for s in specs if s.model != "claude"), "persona")
+        if first.startswith("role:") and self.settings.roles.get(first[5:]):
+            return ModelRef.parse(self.settings.roles[first[5:]]).model
+        return self.persona.model_ref.model
+
+    def claude_spent_today(self) -> float:
+        from ingle.memory.ledger import claude_spend_since, local_midnight
+
+        return claude_spend_since(self.store, local_midnight())
+
+    async def plan_route(
+        self, prompt_tokens: int = 0, escalate: str | None = None, instruction: str = ""
+    ) -> Route:
+        """The ladder for the next turn: task kind, context size, VRAM and Claude's access."""
+        from ingle.core.backends.ollama import OllamaBackend
+        from ingle.core.routing.vram_probe import VramCache
+
+        persona = self.persona
+        kind = task_kind(persona, self.session.kind)
+        classified = None
+        if self.settings.cascade.classify_tasks and self.session.kind is None and instruction:
+            from ingle.core.routing.task_classifier import classify_task
+
+            classified = await classify_task(self, instruction)
+            if classified is not None:
+                kind = classified.ladder_kind()
+        vram = None
+        first = self.first_model()
+        backend = self.backend_for(Rung(model=first, endpoint=persona.model_ref.endpoint))
+        if isinstance(backend, OllamaBackend):
+            cache = self._services.setdefault("vram", VramCache())
+            vram = await cache.get(backend, self.settings.cascade.vram_headroom_mb)
+        request = RouteRequest(
+            kind=kind,
+            persona=persona,
+            model_override=self.session.model,
+            think_override=self.session.think,
+            prompt_tokens=prompt_tokens,
+            escalate=escalate or self.settings.cascade.escalate,  # type: ignore[arg-type]
+            claude=claude_access(self.settings, persona, self.claude_spent_today()),
+            vram=vram,
+        )
+        planned = route(self.settings, request)
+        if classified is not None:
+            planned.notes.insert(
+                0, f"classified as {classified.kind} ({classified.complexity} complexity, "
+                f"confidence {classified.confidence:.2f}): the {kind} ladder",
+            )
+            unsure = classified.confidence < self.settings.cascade.confidence_threshold
+            if unsure and len(planned.rungs) > 1 and self.session.model is None:
+                skipped = planned.rungs.pop(0)
+                planned.notes.insert(
+                    1, f"the classifier is unsure: skipping the first rung ({skipped.model}, "
+                    f"think {skipped.think_label()})",
+                )
+        return planned
+
+    # -- the session ------------------------------------------------------------------
+
+    def add_files(self, paths: Sequence[str]) -> list[str]:
+        """Add repository files to the chat; returns those added. A path outside the
+        repository or not a file raises EngineError naming it."""
+        added = []
+        for raw in paths:
+            rel = self._repo_relative(raw)
+            if not (self.root / rel).is_file():
+                raise EngineError(f"{raw}: no such file in {self.root}")
+            if rel not in self.session.chat_files:
+                self.session.chat_files.append(rel)
+                added.append(rel)
+        return added
+
+    def drop_files(self, paths: Sequence[str]) -> list[str]:
+        dropped = []
+        for raw in paths:
+            rel = self._repo_relative(raw)
+            if rel in self.session.chat_files:
+                self.session.chat_files.remove(rel)
+                dropped.append(rel)
+        return dropped
+
+    def set_persona(self, name: str) -> ResolvedPersona:
+        persona = self.registry.get(name)  # UnknownPersona names the known ones
+        self.session.persona = name
+        return persona
+
+    def set_model(self, model: str | None) -> None:
+        self.session.model = model or None
+
+    def set_think(self, think: ThinkSetting | None) -> None:
+        self.session.think = think
+
+    def recent_calls(self, limit: int = 100) -> list[CallRecord]:
+        """The exact requests and replies of the latest model calls (the app's log view)."""
+        from ingle.memory.call_log import recent_calls
+
+        return recent_calls(self.store, limit)
+
+    def init_git(self) -> None:
+        """Create a git repository at the root (the app's /init)."""
+        from ingle.core.vcs import init_repo
+
+        self.repo = init_repo(self.root)
+
+    def clear(self) -> None:
+        self.session.history.clear()
+        self.session.history_summary = ""
+
+    # -- the context budget -----------------------------------------------------------
+
+    def token_breakdown(self) -> ContextBreakdown:
+        """What the next turn would send, per section, against its first model's num_ctx
+        (`/tokens`). It may build the repo map: call it from a worker thread."""
+        return token_breakdown(self)
+
+    async def compact(self) -> CompactionResult:
+        """Summarise the session's older turns now (`/compact`); the last exchange stays."""
+        return await compact_now(self)
+
+    def _repo_relative(self, raw: str) -> str:
+        path = Path(raw).expanduser()
+        absolute = path if path.is_absolute() else self.root / path
+        try:
+            return absolute.resolve().relative_to(self.root).as_posix()
+        except ValueError as exc:
+            raise EngineError(f"{raw} is outside the repository {self.root}") from exc
+
+    # -- turns ------------------------------------------------------------------------
+
+    def backend_for(self, rung: Rung) -> ModelBackend:
+        from ingle.core.backends.registry import default_endpoint, open_backend
+
+        name = rung.endpoint or default_endpoint(self.settings)
+        if name not in self._backends:  # one client per endpoint, kept open across turns
+            self._backends[name] = open_backend(self.settings, name)
+        return self._backends[name]
+
+    async def run_turn(
+        self,
+        instruction: str,
+        approver: Approver,
+        *,
+        mode: str | None = None,
+        commit: bool = True,
+        gates: GateSelection = "auto",
+        run_suggested_shell: bool = True,
+        escalate: str | None = None,
+        tests: bool | None = None,
+    ) -> AsyncIterator[TurnEvent]:
+        """Run one turn over the session; the session's files and history follow it."""
+        from ingle.core.agent.commit_messages import commit_messager
+        from ingle.core.agent.gating import gate_check_for
+        from ingle.core.agent.test_gate import test_check_for
+        from ingle.core.repomap.service import repo_mapper_for
+
+        planned = await self.plan_route(
+            prompt_estimate(self, instruction), escalate=escalate, instruction=instruction
+        )
+        deps = TurnDeps(
+            settings=self.settings,
+            store=self.store,
+            root=self.root,
+            repo=self.repo,
+            persona=self.persona,
+            backend_for=self.backend_for,
+            approver=approver,
+            rungs=planned.rungs,
+            gates=gate_check_for(self, gates),
+            repo_map=repo_mapper_for(self),
+            commit_message=commit_messager(self) if self.settings.git.generate_messages else None,
+            required_gates=tuple(self.settings.gates.required),
+            tests=test_check_for(self) if self.tests_enabled(tests) else None,
+            rung_timeout_s=self.settings.cascade.rung_timeout_s,
+            claude_withheld=planned.claude_withheld,
+            route_notes=planned.notes,
+            context=self.context,
+        )
+        kind = planned.kind
+        options = TurnOptions(
+            mode="ask" if (mode or self.session.mode) == "ask" else "code",
+            task_kind=kind,
+            commit=commit,
+            run_suggested_shell=run_suggested_shell,
+        )
+        answer: list[str] = []
+        attempts: list[AttemptStarted] = []
+        async for event in run_turn(
+            deps, instruction, list(self.session.chat_files), list(self.session.history), options,
+            history_summary=self.session.history_summary,
+        ):
+            if isinstance(event, AnswerText):
+                answer.append(event.text)
+            elif isinstance(event, AttemptStarted):
+                attempts.append(event)
+                answer.clear()  # the history keeps the reply that ended the turn
+            elif isinstance(event, FilesRequested) and event.added:
+                self.add_files([p for p in event.paths if (self.root / p).is_file()])
+            elif isinstance(event, TurnFinished):
+                self._record_turn(event, attempts, kind)
+                if event.outcome == "context_overflow":  # nothing was sent: nothing to remember
+                    yield event
+                    continue
+                self.session.history += [
+                    ChatMessage(role="user", content=instruction),
+                    ChatMessage(role="assistant", content="".join(answer) or event.error),
+                ]
+            yield event
+
+    def _record_turn(self, event: TurnFinished, attempts: list[AttemptStarted], kind: str) -> None:
+        from ingle.memory.ledger import TurnRecord, record_turn
+
+        last = attempts[-1] if attempts else None
+        record_turn(
+            self.store,
+            TurnRecord(
+                turn_id=event.turn_id, started_at=time.time() - event.duration_s,
+                duration_s=event.duration_s, repo=str(self.root), persona=self.session.persona,
+                task_kind=kind, outcome=event.outcome, ok=event.ok, attempts=len(attempts),
+                final_rung=last.rung if last else 0, final_model=last.model if last else "",
+                final_endpoint=last.endpoint if last else "", prompt_tokens=event.prompt_tokens,
+                output_tokens=event.output_tokens, thinking_tokens=event.thinking_tokens,
+                cost_usd=event.cost_usd,
+            ),
+        )
+
+    def tests_enabled(self, override: bool | None = None) -> bool:
+        """The test gate: a turn's flag, else the session's /test toggle, else config."""
+        for choice in (override, self.session.tests):
+            if choice is not None:
+                return choice
+        return self.settings.tests.enabled
+
+    def service(self, name: str) -> Any:
+        return self._services.get(name)
+
+    def set_service(self, name: str, value: Any) -> None:
+        self._services[name] = value
+
+    # -- git ---------------------------------------------------------------------------
+
+    def undo(self) -> UndoResult:
+        if self.repo is None:
+            return UndoResult.refused(f"{self.root} is not a git repository")
+        return self.repo.undo_last()
+
+    def last_diff(self) -> str:
+        return self.repo.last_ingle_diff() if self.repo is not None else ""
+
+    async def aclose(self) -> None:
+        for backend in self._backends.values():
+            await backend.aclose()
+        self._backends.clear()
+        for service in self._services.values():
+            closer = getattr(service, "aclose", None)
+            if closer is not None:
+                await closer()
+        self._services.clear()
+        if self.repo is not None:
+            self.repo.close()
+        self.store.close()

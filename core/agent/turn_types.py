@@ -1,0 +1,135 @@
+"""The data of one agent turn: what it needs from the engine, its options, its state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from ingle.core.agent.approvals import Approver
+from ingle.core.config.ladder import Rung
+from ingle.core.backends.base import ModelBackend
+from ingle.core.backends.types import ChatMessage, Usage
+from ingle.core.config.settings import Settings
+from ingle.core.context.fitting import ContextTools
+from ingle.core.edits.models import ParsedReply
+from ingle.core.edits.paths import normalise
+from ingle.core.vcs import IngleRepo
+from ingle.memory.store import Store
+from ingle.personas.resolved import ResolvedPersona
+from ingle.validators.results import GateResult
+
+if TYPE_CHECKING:
+    from ingle.core.test_runs.models import TestRunResult
+
+TurnMode = Literal["code", "ask"]
+# changed files (repo-relative -> candidate text) -> the result of each applicable gate
+GateCheck = Callable[[dict[str, str]], AsyncIterator[GateResult]]
+# changed files -> the repository's tests run on the candidate (None: no test command)
+TestCheck = Callable[[dict[str, str], float], Awaitable["TestRunResult | None"]]
+# (chat files, instruction, token budget) -> repo map text; called from a worker thread
+RepoMapper = Callable[[set[str], str, int], str]
+CommitMessager = Callable[[str, list[str], str], Awaitable[str]]
+
+
+@dataclass
+class TurnDeps:
+    """What a turn needs from the engine; tests build it with real parts and fakes."""
+
+    settings: Settings
+    store: Store
+    root: Path
+    repo: IngleRepo | None
+    persona: ResolvedPersona
+    backend_for: Callable[[Rung], ModelBackend]
+    approver: Approver
+    rungs: list[Rung]
+    gates: GateCheck | None = None
+    repo_map: RepoMapper | None = None
+    commit_message: CommitMessager | None = None
+    required_gates: tuple[str, ...] = ()
+    tests: TestCheck | None = None  # the test gate, when on
+    rung_timeout_s: float | None = None
+    # Why Claude is not on the ladder (no key, cap reached, local-only), for the final message.
+    claude_withheld: str = ""
+    route_notes: list[str] = field(default_factory=list)  # the router's decisions
+    # Token estimators, tree-sitter grammars and the history compactor (None: from `store`,
+    # without compaction: older turns are left out when they do not fit).
+    context: ContextTools | None = None
+
+
+@dataclass
+class TurnOptions:
+    mode: TurnMode = "code"
+    task_kind: str | None = None  # for the ledger: code, architecture, ... (default: mode)
+    commit: bool = True
+    allow_new_files: bool = True
+    run_suggested_shell: bool = True  # still subject to approval
+
+
+@dataclass
+class TurnTotals:
+    prompt: int = 0
+    output: int = 0
+    thinking: int = 0
+    cost: float = 0.0
+
+    def add(self, usage: Usage) -> None:
+        self.prompt += usage.prompt_tokens
+        self.output += usage.output_tokens
+        self.thinking += usage.thinking_tokens
+        self.cost += usage.cost_usd or 0.0
+
+
+@dataclass
+class TurnState:
+    chat_files: list[str]
+    originals: dict[str, str]  # file -> text on disk at the start (absent: new file)
+    candidate: dict[str, str]  # file -> text with every applied edit so far
+    created: set[str] = field(default_factory=set)
+    exchange: list[ChatMessage] = field(default_factory=list)  # this turn's replies + repairs
+    shell_commands: list[str] = field(default_factory=list)
+
+    def changed(self) -> dict[str, str]:
+        return {p: t for p, t in self.candidate.items() if self.originals.get(p) != t}
+
+    def load(self, root: Path, paths: list[str]) -> list[str]:
+        """Read files into the turn; returns notices for any that cannot be used."""
+        notices = []
+        for rel in paths:
+            if rel in self.chat_files:
+                continue
+            path = root / rel
+            text = read_text_file(path)
+            if text is None and path.exists():
+                notices.append(f"{rel} is not UTF-8 text; left out of the chat")
+                continue
+            self.chat_files.append(rel)
+            if text is not None:
+                self.originals[rel] = self.candidate[rel] = text
+        return notices
+
+    def files_wanted(self, root: Path, parsed: ParsedReply) -> list[str]:
+        """Existing repository files the reply edits or names that are not in the chat."""
+        wanted: list[str] = []
+        names = [e.path for e in parsed.edits] or parsed.mentioned_paths
+        for raw in names:
+            rel = normalise(raw).path
+            if rel is None or rel in self.chat_files or rel in wanted:
+                continue
+            path = root / rel
+            try:
+                inside = path.resolve().is_relative_to(root.resolve())
+            except OSError:
+                inside = False
+            if inside and path.is_file() and ".git" not in Path(rel).parts:
+                wanted.append(rel)
+        return wanted
+
+
+def read_text_file(path: Path) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None

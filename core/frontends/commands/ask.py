@@ -1,0 +1,249 @@
+"""`ingle ask`: one streamed answer from a model, thinking shown dimmed, then a usage line.
+
+The answer goes to stdout. Thinking goes to stdout too when that is a terminal
+(dimmed), else to stderr, so `ingle ask ... > answer.txt` keeps only the answer.
+The usage line and notices go to stderr. With --schema, stdout gets only the
+validated JSON. Every call is recorded for `ingle log`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ingle.core.frontends.commands.common import CommandFailed, load_for
+
+if TYPE_CHECKING:
+    from ingle.core.backends.types import ChatRequest, Usage
+    from ingle.core.config.loader import LoadedConfig
+    from ingle.personas.resolved import ResolvedPersona
+
+DIM = "\x1b[2m"
+RESET = "\x1b[0m"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("prompt", help='the question; "-" reads it from stdin')
+    parser.add_argument(
+        "--model", "-m",
+        help="model to ask, optionally NAME@ENDPOINT (default: the model of the 'code' role)",
+    )
+    parser.add_argument("--think", action="store_true",
+                        help="let the model think before answering (slower; for hard problems)")
+    parser.add_argument("--schema", metavar="FILE",
+                        help="a JSON schema the answer must follow; prints the validated JSON")
+    parser.add_argument("--endpoint", metavar="NAME",
+                        help="the configured endpoint to ask (default: local), or 'claude'")
+    parser.add_argument("--persona", metavar="NAME",
+                        help="answer as this persona: its prompt, examples, sampling, think policy, "
+                        "JSON schema and model (--model, --think and --schema still win)")
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded = load_for(args)
+    prompt = _read_prompt(args.prompt)
+    schema = _read_schema(Path(args.schema)) if args.schema else None
+
+    from ingle.core.backends.errors import ModelNotFound
+    from ingle.core.backends.registry import default_endpoint, split_model_ref
+    from ingle.core.backends.types import ChatMessage, ChatRequest
+
+    settings = loaded.settings
+    persona = _load_persona(loaded, args.persona) if args.persona else None
+    default_model = str(persona.model_ref) if persona else settings.roles.get("code", "qwen3:8b")
+    model, named_endpoint = split_model_ref(args.model or default_model)
+    endpoint = args.endpoint or named_endpoint or default_endpoint(settings)
+    # think=false unless asked: Qwen3 otherwise spends most of its tokens thinking.
+    request = ChatRequest(model=model, messages=[ChatMessage(role="user", content=prompt)],
+                          think=bool(args.think), json_schema=schema)
+    if persona is not None:
+        request = _with_persona(request, persona, prompt, think_asked=args.think)
+    name = persona.name if persona else None
+    try:
+        return asyncio.run(_ask(loaded, endpoint, request, persona=name))
+    except ModelNotFound:
+        if not (_interactive() and _offer_pull(loaded, endpoint, model)):
+            raise
+        asyncio.run(_pull(loaded, endpoint, model))
+        return asyncio.run(_ask(loaded, endpoint, request, persona=name))
+
+
+def _load_persona(loaded: LoadedConfig, name: str) -> ResolvedPersona:
+    from ingle.personas.registry import UnknownPersona, load_registry
+
+    try:
+        return load_registry(loaded.dirs.user_personas).get(name)
+    except UnknownPersona as exc:
+        raise CommandFailed(str(exc), 2) from exc
+
+
+def _with_persona(
+    request: ChatRequest, persona: ResolvedPersona, prompt: str, *, think_asked: bool
+) -> ChatRequest:
+    """The persona's system prompt, few-shot exchanges, sampling, think policy and schema."""
+    from ingle.core.backends.types import ChatMessage, ChatRequest, SamplingOptions
+
+    sampling = persona.sampling()
+    return ChatRequest(
+        model=request.model,
+        messages=[ChatMessage(role=m.role, content=m.content) for m in persona.chat_messages(prompt)],
+        options=SamplingOptions(temperature=sampling.temperature, top_p=sampling.top_p,
+                                stop=sampling.stop),
+        think=True if think_asked else persona.think(),
+        json_schema=request.json_schema if request.json_schema is not None else persona.json_schema,
+    )
+
+
+def _read_prompt(given: str) -> str:
+    prompt = sys.stdin.read() if given == "-" else given
+    if not prompt.strip():
+        raise CommandFailed("the prompt is empty (give it as an argument, or pipe it with -)", 2)
+    return prompt
+
+
+def _read_schema(path: Path) -> dict[str, Any]:
+    import jsonschema
+
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CommandFailed(f"--schema {path}: cannot read it: {exc.strerror}", 2) from exc
+    except json.JSONDecodeError as exc:
+        raise CommandFailed(
+            f"--schema {path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",
+            2) from exc
+    if not isinstance(schema, dict):
+        raise CommandFailed(f"--schema {path}: a JSON schema must be an object", 2)
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise CommandFailed(f"--schema {path}: not a valid JSON schema: {exc.message}", 2) from exc
+    return schema
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+class _Printer:
+    """Writes thinking (dimmed on a terminal) and the answer as they stream."""
+
+    def __init__(self, show_text: bool) -> None:
+        self._show_text = show_text
+        self._think_out: TextIO = sys.stdout if sys.stdout.isatty() and show_text else sys.stderr
+        self._dim = self._think_out.isatty()
+        self._in_thinking = False
+        self._wrote_text = False
+
+    def thinking(self, text: str) -> None:
+        if not self._in_thinking:
+            self._in_thinking = True
+            if self._dim:
+                self._think_out.write(DIM)
+        self._think_out.write(text)
+        self._think_out.flush()
+
+    def text(self, text: str) -> None:
+        self.end_thinking()
+        if self._show_text:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            self._wrote_text = True
+
+    def end_thinking(self) -> None:
+        if self._in_thinking:
+            self._in_thinking = False
+            self._think_out.write((RESET if self._dim else "") + "\n\n")
+            self._think_out.flush()
+
+    def finish(self) -> None:
+        self.end_thinking()
+        if self._wrote_text:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+
+
+async def _ask(
+    loaded: LoadedConfig, endpoint: str, request: ChatRequest, persona: str | None = None
+) -> int:
+    from ingle.core.backends.base import validate_json_reply
+    from ingle.core.backends.errors import InvalidJsonReply, RateLimited
+    from ingle.core.backends.recorded import recorded_stream
+    from ingle.core.backends.registry import open_backend
+    from ingle.core.backends.types import TextDelta, ThinkingDelta, Usage
+    from ingle.memory.store import Store
+
+    def on_retry(error: RateLimited, wait: float, attempt: int) -> None:
+        print(f"note: {error.message}; retrying in {wait:.1f}s", file=sys.stderr)
+
+    backend = open_backend(loaded.settings, endpoint)
+    printer = _Printer(show_text=request.json_schema is None)
+    text: list[str] = []
+    usage: Usage | None = None
+    try:
+        with Store(loaded.dirs.database) as store:
+            stream = recorded_stream(backend, request, store, persona=persona, task_kind="ask",
+                                     repo=loaded.repo, on_retry=on_retry)
+            async for event in stream:
+                if isinstance(event, ThinkingDelta):
+                    printer.thinking(event.text)
+                elif isinstance(event, TextDelta):
+                    text.append(event.text)
+                    printer.text(event.text)
+                elif isinstance(event, Usage):
+                    usage = event
+    finally:
+        printer.finish()
+        await backend.aclose()
+    if request.json_schema is not None:
+        try:
+            value = validate_json_reply("".join(text), request.json_schema)
+        except InvalidJsonReply:
+            print(f"the model replied:\n{''.join(text)}", file=sys.stderr)
+            raise
+        print(json.dumps(value, indent=2, ensure_ascii=False))
+    if usage is not None:
+        print(usage_line(usage, endpoint), file=sys.stderr)
+        for warning in usage.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def usage_line(usage: Usage, endpoint: str) -> str:
+    line = (
+        f"{usage.model}@{endpoint}: {usage.prompt_tokens} prompt + {usage.visible_tokens} answer"
+        f" + {usage.thinking_tokens} thinking tokens, {usage.tokens_per_s:.1f} tok/s,"
+        f" {usage.total_duration_s:.1f}s"
+    )
+    if usage.cost_usd is not None:
+        line += f", ${usage.cost_usd:.4f}"
+    return line
+
+
+def _offer_pull(loaded: LoadedConfig, endpoint: str, model: str) -> bool:
+    config = loaded.settings.endpoints.get(endpoint)
+    if config is None or config.kind != "ollama":
+        return False
+    try:
+        answer = input(f"'{model}' is not installed on {endpoint} ({config.url}). "
+                       "Pull it now? [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+async def _pull(loaded: LoadedConfig, endpoint: str, model: str) -> None:
+    from ingle.core.backends.registry import open_ollama
+
+    backend = open_ollama(loaded.settings, endpoint)
+    try:
+        async for event in backend.pull(model):
+            share = f" {event.fraction:.0%}" if event.fraction is not None else ""
+            print(f"\r{event.status}{share}\x1b[K", end="", file=sys.stderr, flush=True)
+    finally:
+        print(file=sys.stderr)
+        await backend.aclose()

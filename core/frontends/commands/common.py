@@ -1,0 +1,51 @@
+"""What every subcommand needs: the repository, the loaded config, clean failures."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the loader pulls in pydantic: imported only when a command runs
+    from ingle.core.config.loader import LoadedConfig
+
+
+class CommandFailed(Exception):
+    """Raised by a command to stop with a message and an exit status."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def find_repo(start: Path) -> Path | None:
+    """The enclosing git work tree, found without importing GitPython."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def repo_from_args(args: argparse.Namespace) -> Path | None:
+    given = getattr(args, "repo", None)
+    if given:
+        path = Path(given).expanduser()
+        if not path.is_dir():
+            raise CommandFailed(f"--repo {given}: no such directory", 2)
+        return find_repo(path) or path.resolve()
+    return find_repo(Path.cwd())
+
+
+def load_for(args: argparse.Namespace, flags: dict | None = None) -> LoadedConfig:
+    """Load config for a command; a broken config is exit status 2 with the reason."""
+    from ingle.core.config.loader import ConfigError, load_config
+
+    try:
+        loaded = load_config(repo=repo_from_args(args), flags=flags)
+    except ConfigError as exc:
+        raise CommandFailed(str(exc), 2) from exc
+    for notice in loaded.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    return loaded
