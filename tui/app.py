@@ -25,6 +25,7 @@ from ingle.tui.error_text import describe_error
 from ingle.tui.palette import IngleCommands
 from ingle.tui.preferences import Preferences
 from ingle.tui.screens.approval import ApprovalScreen
+from ingle.tui.panes.registry import PANES
 from ingle.tui.screens.chat import ChatScreen
 from ingle.tui.status_info import GpuReading
 from ingle.tui.tui_approver import ApprovalNeeded
@@ -35,7 +36,9 @@ GPU_POLL_S = 5.0
 class IngleApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "Ingle"
-    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {"chat": ChatScreen}
+    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
+        spec.name: spec.make for spec in PANES
+    }
     DEFAULT_MODE = "chat"
     COMMANDS = App.COMMANDS | {IngleCommands}
 
@@ -135,7 +138,7 @@ class IngleApp(App[int]):
 
     @work(thread=True, exclusive=True, group="gpu", exit_on_error=False)
     def _poll_gpu(self) -> None:
-        from ingle.core.routing.vram import read_gpu_memory
+        from ingle.core.gpu import read_gpu_memory
 
         gpus = read_gpu_memory()
         if not gpus:  # no NVIDIA GPU: the field stays hidden and we stop asking

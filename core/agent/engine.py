@@ -17,7 +17,6 @@ from ingle.core.agent.approvals import Approver
 from ingle.core.config.ladder import Rung
 from ingle.core.backends.base import ModelBackend
 from ingle.core.backends.types import ChatMessage, ThinkSetting
-from ingle.core.config.loader import LoadedConfig, load_config
 from ingle.core.config.settings import Settings
 from ingle.core.context.breakdown import ContextBreakdown
 from ingle.core.context.compaction import CompactionResult
@@ -33,11 +32,10 @@ from ingle.core.routing.router import Route, RouteRequest, claude_access, route,
 from ingle.core.agent.chat_session import ChatSession
 from ingle.core.agent.turn import run_turn
 from ingle.core.agent.turn_types import TurnDeps, TurnOptions
+from ingle.core.workbench import Workbench
 from ingle.core.vcs import IngleRepo, UndoResult, open_repo
 from ingle.memory.call_log import CallRecord
-from ingle.memory.store import Store
 from ingle.personas.languages import choose_default_persona, repository_files
-from ingle.personas.registry import PersonaRegistry, load_registry
 from ingle.personas.resolved import ResolvedPersona
 
 GateSelection = str | Sequence[str]  # "auto", "off", or gate names
@@ -50,20 +48,18 @@ class EngineError(Exception):
 class Engine:
     def __init__(
         self,
-        loaded: LoadedConfig,
-        store: Store,
+        workbench: Workbench,
         root: Path,
         repo: IngleRepo | None,
-        registry: PersonaRegistry,
         session: ChatSession,
     ) -> None:
-        self.loaded = loaded
-        self.store = store
+        self.workbench = workbench
+        self.loaded = workbench.loaded
+        self.store = workbench.store
         self.root = root
         self.repo = repo
-        self.registry = registry
+        self.registry = workbench.personas
         self.session = session
-        self._backends: dict[str, ModelBackend] = {}
         self._services: dict[str, Any] = {}  # repo map, browser gate: built on first use
         self.context: ContextTools = context_tools_for(self)  # token estimates, compaction
 
@@ -84,20 +80,21 @@ class Engine:
         git_repo = open_repo(root)
         if git_repo is not None:
             root = git_repo.root
-        loaded = load_config(repo=root, flags=flags)
-        store = Store(loaded.dirs.database)
-        registry = load_registry(loaded.dirs.user_personas)
+        workbench = Workbench.open(root, flags=flags)
+        registry = workbench.personas
+        loaded = workbench.loaded
         choice = choose_default_persona(
             repository_files(root), registry.names(), configured=loaded.settings.persona,
             session=persona,
         )
         if persona and choice.name != persona:
+            workbench.store.close()
             raise EngineError(
                 f"no persona named '{persona}'; known: {', '.join(registry.names())} "
                 "(`ingle persona list` shows them)"
             )
         session = ChatSession(persona=choice.name)
-        return cls(loaded, store, root, git_repo, registry, session)
+        return cls(workbench, root, git_repo, session)
 
     # -- what the front ends read -----------------------------------------------------
 
@@ -261,12 +258,7 @@ class Engine:
     # -- turns ------------------------------------------------------------------------
 
     def backend_for(self, rung: Rung) -> ModelBackend:
-        from ingle.core.backends.registry import default_endpoint, open_backend
-
-        name = rung.endpoint or default_endpoint(self.settings)
-        if name not in self._backends:  # one client per endpoint, kept open across turns
-            self._backends[name] = open_backend(self.settings, name)
-        return self._backends[name]
+        return self.workbench.pool.backend(rung.endpoint)  # one client per endpoint
 
     async def run_turn(
         self,
@@ -380,9 +372,6 @@ class Engine:
         return self.repo.last_ingle_diff() if self.repo is not None else ""
 
     async def aclose(self) -> None:
-        for backend in self._backends.values():
-            await backend.aclose()
-        self._backends.clear()
         for service in self._services.values():
             closer = getattr(service, "aclose", None)
             if closer is not None:
@@ -390,4 +379,4 @@ class Engine:
         self._services.clear()
         if self.repo is not None:
             self.repo.close()
-        self.store.close()
+        await self.workbench.aclose()

@@ -6,20 +6,17 @@ both; batch mode maps `ServerUnreachable` to exit status 3.
 
 from __future__ import annotations
 
+from ingle.core.errors import IngleError
 
-class BackendError(Exception):
+
+class BackendError(IngleError):
     """Base class. `partial_text` keeps whatever the model had streamed before a failure."""
 
     retryable: bool = False
 
     def __init__(self, message: str, hint: str = "", partial_text: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+        super().__init__(message, hint)
         self.partial_text = partial_text
-
-    def __str__(self) -> str:
-        return f"{self.message}\n  -> {self.hint}" if self.hint else self.message
 
 
 class ServerUnreachable(BackendError):

@@ -140,7 +140,7 @@ def check_role_models(context: DoctorContext) -> list[CheckRow]:
 
 
 def check_gpu(context: DoctorContext) -> list[CheckRow]:
-    from ingle.core.routing.vram import probe_gpus
+    from ingle.core.gpu import probe_gpus
 
     probe = probe_gpus()
     if not probe.gpus:

@@ -8,56 +8,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from ingle.core.gpu import GpuMemory, GpuProbe, probe_gpus, read_gpu_memory
+
+__all__ = ["GpuMemory", "GpuProbe", "VramView", "kv_bytes_per_token", "probe_gpus", "read_gpu_memory"]
+
 # Fallback KV-cache cost when the architecture's numbers are unknown: about what an
 # 8B model with grouped-query attention needs per token at f16.
 DEFAULT_KV_BYTES_PER_TOKEN = 144 * 1024
-
-
-class GpuMemory(BaseModel):
-    name: str
-    total_bytes: int
-    used_bytes: int
-    free_bytes: int
-
-
-class GpuProbe(BaseModel):
-    gpus: list[GpuMemory] = Field(default_factory=list)
-    problem: str = ""  # why there is no reading: no library, no driver, NVML failed
-
-
-def read_gpu_memory() -> list[GpuMemory]:
-    """Every NVIDIA GPU's memory; [] when there is no NVIDIA GPU or driver."""
-    return probe_gpus().gpus
-
-
-def probe_gpus() -> GpuProbe:
-    """Every NVIDIA GPU's memory, or why none could be read."""
-    try:
-        import pynvml  # nvidia-ml-py
-    except ImportError:
-        return GpuProbe(problem="nvidia-ml-py is not installed")
-    try:
-        pynvml.nvmlInit()
-    except pynvml.NVMLError as exc:
-        return GpuProbe(problem=f"no NVIDIA GPU found ({exc})")
-    try:
-        gpus = []
-        for index in range(pynvml.nvmlDeviceGetCount()):
-            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
-            memory = pynvml.nvmlDeviceGetMemoryInfo(handle)
-            name = pynvml.nvmlDeviceGetName(handle)
-            gpus.append(
-                GpuMemory(
-                    name=name.decode() if isinstance(name, bytes) else str(name),
-                    total_bytes=int(memory.total), used_bytes=int(memory.used),
-                    free_bytes=int(memory.free),
-                )
-            )
-        return GpuProbe(gpus=gpus, problem="" if gpus else "no NVIDIA GPU found")
-    except pynvml.NVMLError as exc:
-        return GpuProbe(problem=f"NVML failed: {exc}")
-    finally:
-        pynvml.nvmlShutdown()
 
 
 class VramView(BaseModel):

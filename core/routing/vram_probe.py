@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 
 from ingle.core.backends.errors import BackendError
 from ingle.core.backends.ollama import OllamaBackend
-from ingle.core.routing.vram import VramView, read_gpu_memory
+from ingle.core.gpu import read_gpu_memory
+from ingle.core.routing.vram import VramView
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0", ""}
 VIEW_TTL_S = 30.0

@@ -1,0 +1,67 @@
+"""The GPU as NVML reports it: memory, utilisation and the processes holding it.
+
+One reading function for everything that asks (the router's VRAM rules, `ingle doctor`,
+the status bar, the persona lab's model recommendation, the idle-job gate). No NVIDIA
+GPU, driver or library is a normal answer: `GpuProbe.problem` says which.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class GpuMemory(BaseModel):
+    name: str
+    total_bytes: int
+    used_bytes: int
+    free_bytes: int
+    utilization_percent: int | None = None  # the GPU's busy share over NVML's last sample
+    process_ids: list[int] = Field(default_factory=list)  # compute processes on this GPU
+
+
+class GpuProbe(BaseModel):
+    gpus: list[GpuMemory] = Field(default_factory=list)
+    problem: str = ""  # why there is no reading: no library, no driver, NVML failed
+
+
+def read_gpu_memory() -> list[GpuMemory]:
+    """Every NVIDIA GPU's memory; [] when there is no NVIDIA GPU or driver."""
+    return probe_gpus().gpus
+
+
+def probe_gpus() -> GpuProbe:
+    """Every NVIDIA GPU's memory, utilisation and processes, or why none could be read."""
+    try:
+        import pynvml  # nvidia-ml-py
+    except ImportError:
+        return GpuProbe(problem="nvidia-ml-py is not installed")
+    try:
+        pynvml.nvmlInit()
+    except pynvml.NVMLError as exc:
+        return GpuProbe(problem=f"no NVIDIA GPU found ({exc})")
+    try:
+        gpus = [_read_one(pynvml, index) for index in range(pynvml.nvmlDeviceGetCount())]
+        return GpuProbe(gpus=gpus, problem="" if gpus else "no NVIDIA GPU found")
+    except pynvml.NVMLError as exc:
+        return GpuProbe(problem=f"NVML failed: {exc}")
+    finally:
+        pynvml.nvmlShutdown()
+
+
+def _read_one(pynvml, index: int) -> GpuMemory:  # noqa: ANN001 - the NVML module
+    handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+    memory = pynvml.nvmlDeviceGetMemoryInfo(handle)
+    name = pynvml.nvmlDeviceGetName(handle)
+    try:
+        utilization: int | None = int(pynvml.nvmlDeviceGetUtilizationRates(handle).gpu)
+    except pynvml.NVMLError:  # some boards do not report it
+        utilization = None
+    try:
+        pids = [int(p.pid) for p in pynvml.nvmlDeviceGetComputeRunningProcesses(handle)]
+    except pynvml.NVMLError:
+        pids = []
+    return GpuMemory(
+        name=name.decode() if isinstance(name, bytes) else str(name),
+        total_bytes=int(memory.total), used_bytes=int(memory.used), free_bytes=int(memory.free),
+        utilization_percent=utilization, process_ids=pids,
+    )

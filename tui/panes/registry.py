@@ -1,0 +1,38 @@
+"""Every pane the app can show: its name (also its slash command), title, key and factory.
+
+A feature adds its pane with one row here. Factories are "module:Class" strings, imported
+on first open so start-up pays only for the chat pane.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from textual.screen import Screen
+
+
+@dataclass(frozen=True)
+class PaneSpec:
+    name: str  # the mode name and its slash command (/personas)
+    title: str
+    key: str  # the app-wide key that opens it
+    factory: str  # "package.module:ScreenClass"
+    description: str
+
+    def load(self) -> type[Screen]:
+        module, _, attr = self.factory.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def make(self) -> Screen:
+        return self.load()()
+
+
+PANES: tuple[PaneSpec, ...] = (
+    PaneSpec("chat", "Chat", "f2", "ingle.tui.screens.chat:ChatScreen",
+             "chat with the repository's persona and edit files"),
+)
+
+
+def pane(name: str) -> PaneSpec | None:
+    return next((p for p in PANES if p.name == name), None)
