@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from ingle.core.config.ladder import Rung
-from ingle.core.backends.base import collect
-from ingle.core.backends.recorded import recorded_stream
-from ingle.core.backends.types import ChatMessage, ChatRequest, SamplingOptions
+from ingle.core.backends.calls import WindowTooSmall
+from ingle.core.backends.types import ChatMessage
 
 if TYPE_CHECKING:
-    from ingle.core.agent.engine import Engine
+    from ingle.core.agent.turn_types import CommitMessager
+    from ingle.core.backends.calls import PersonaCaller
+    from ingle.personas.registry import PersonaRegistry
 
 PERSONA = "my-classifier"
 TIMEOUT_S = 30.0
@@ -47,34 +47,27 @@ def format_message(answer: dict, paths: list[str]) -> str:
     return head[:72] + "\n\nFiles: " + ", ".join(paths)
 
 
-def commit_messager(engine: Engine):  # noqa: ANN201 - core.turn_types.CommitMessager
-    """The turn's commit-message step, bound to this engine's classifier model."""
+def commit_messager(caller: PersonaCaller, personas: PersonaRegistry) -> CommitMessager:
+    """The turn's commit-message step: the classifier persona through the persona caller."""
 
     async def write(instruction: str, paths: list[str], diff: str) -> str:
-        if PERSONA not in engine.registry:
+        if PERSONA not in personas:
             return ""
-        persona = engine.registry.get(PERSONA)
-        sampling = persona.sampling()
-        request = ChatRequest(
-            model=persona.model_ref.model,
-            messages=[
-                ChatMessage(role="system", content=SYSTEM),
-                ChatMessage(
-                    role="user",
-                    content=f"Request: {instruction.strip()[:500]}\n\nDiff:\n{diff[:MAX_DIFF_CHARS]}",
-                ),
-            ],
-            options=SamplingOptions(temperature=sampling.temperature, top_p=sampling.top_p),
-            think=False,
-            json_schema=SCHEMA,
-        )
-        backend = engine.backend_for(Rung(model=persona.model_ref.model, endpoint=persona.model_ref.endpoint))
-        stream = recorded_stream(
-            backend, request, engine.store, persona=PERSONA, task_kind="commit_message",
-            repo=str(engine.root),
-        )
-        async with asyncio.timeout(TIMEOUT_S):
-            result = await collect(stream, request)
+        messages = [
+            ChatMessage(role="system", content=SYSTEM),
+            ChatMessage(
+                role="user",
+                content=f"Request: {instruction.strip()[:500]}\n\nDiff:\n{diff[:MAX_DIFF_CHARS]}",
+            ),
+        ]
+        try:
+            async with asyncio.timeout(TIMEOUT_S):
+                result = await caller.call(
+                    personas.get(PERSONA), messages, task_kind="commit_message", think=False,
+                    json_schema=SCHEMA,
+                )
+        except WindowTooSmall:  # the deterministic message will do
+            return ""
         return format_message(result.parsed_json or {}, paths)
 
     return write

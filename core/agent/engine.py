@@ -32,6 +32,7 @@ from ingle.core.routing.router import Route, RouteRequest, claude_access, route,
 from ingle.core.agent.chat_session import ChatSession
 from ingle.core.agent.turn import run_turn
 from ingle.core.agent.turn_types import TurnDeps, TurnOptions
+from ingle.core.errors import EXIT_USAGE, IngleError
 from ingle.core.workbench import Workbench
 from ingle.core.vcs import IngleRepo, UndoResult, open_repo
 from ingle.memory.call_log import CallRecord
@@ -41,8 +42,10 @@ from ingle.personas.resolved import ResolvedPersona
 GateSelection = str | Sequence[str]  # "auto", "off", or gate names
 
 
-class EngineError(Exception):
+class EngineError(IngleError):
     """A request the engine cannot carry out; the message says what to do."""
+
+    exit_status = EXIT_USAGE
 
 
 class Engine:
@@ -151,7 +154,7 @@ class Engine:
         if self.settings.cascade.classify_tasks and self.session.kind is None and instruction:
             from ingle.core.routing.task_classifier import classify_task
 
-            classified = await classify_task(self, instruction)
+            classified = await classify_task(self.workbench.caller, self.registry, instruction)
             if classified is not None:
                 kind = classified.ladder_kind()
         vram = None
@@ -292,7 +295,8 @@ class Engine:
             rungs=planned.rungs,
             gates=gate_check_for(self, gates),
             repo_map=repo_mapper_for(self),
-            commit_message=commit_messager(self) if self.settings.git.generate_messages else None,
+            commit_message=(commit_messager(self.workbench.caller, self.registry)
+                            if self.settings.git.generate_messages else None),
             required_gates=tuple(self.settings.gates.required),
             tests=test_check_for(self) if self.tests_enabled(tests) else None,
             rung_timeout_s=self.settings.cascade.rung_timeout_s,

@@ -18,6 +18,8 @@ from ingle.core.backends.accounting import estimate_prompt_tokens
 from ingle.core.backends.base import collect
 from ingle.core.backends.pool import ModelPool
 from ingle.core.backends.recorded import recorded_stream
+from ingle.core.backends.registry import split_model_ref
+from ingle.core.backends.retry import RetryNotice
 from ingle.core.backends.types import (
     ChatMessage,
     ChatRequest,
@@ -40,6 +42,59 @@ MIN_REPLY_TOKENS = 1024
 Messages = str | Sequence[PromptMessage | ChatMessage]
 
 
+def model_ref_of(persona: ResolvedPersona | None, model: ModelRef | str | None) -> ModelRef:
+    """`model` ("qwen3:8b" or "qwen3:8b@gpu"), else the persona's model."""
+    if isinstance(model, str):
+        name, endpoint = split_model_ref(model)
+        return ModelRef(model=name, endpoint=endpoint)
+    if model is not None:
+        return model
+    if persona is None:
+        raise ValueError("a call without a persona needs a model")
+    return persona.model_ref
+
+
+def chat_request(
+    persona: ResolvedPersona | None,
+    messages: Messages,
+    *,
+    model: ModelRef | str | None = None,
+    think: ThinkSetting | None = None,
+    temperature: float | None = None,
+    json_schema: dict[str, Any] | None = None,
+    num_predict: int | None = None,
+    seed: int | None = None,
+    retry: bool = False,
+) -> ChatRequest:
+    """The one place a ChatRequest is built: `persona`'s model (or `model`), its sampling,
+    its think policy (first try, or `retry`), unless the caller overrides. A string is the
+    user's text, sent after the persona's system prompt and examples. Without a persona
+    (`ingle ask` with no --persona) `model` is required, the server's sampling applies and
+    thinking is off unless asked (Qwen3 otherwise spends most of its tokens thinking)."""
+    ref = model_ref_of(persona, model)
+    if isinstance(messages, str):
+        messages = (persona.chat_messages(messages) if persona is not None
+                    else [ChatMessage(role="user", content=messages)])
+    if persona is not None:
+        sampling = persona.sampling()
+        options = SamplingOptions(
+            temperature=sampling.temperature if temperature is None else temperature,
+            top_p=sampling.top_p, stop=list(sampling.stop), num_predict=num_predict, seed=seed,
+        )
+        think_setting = persona.think(retry=retry) if think is None else think
+    else:
+        options = SamplingOptions(temperature=temperature, num_predict=num_predict, seed=seed)
+        think_setting = bool(think)
+    return ChatRequest(
+        model=ref.model,
+        messages=[m if isinstance(m, ChatMessage) else ChatMessage(role=m.role, content=m.content)
+                  for m in messages],
+        options=options,
+        think=think_setting,
+        json_schema=json_schema,
+    )
+
+
 class WindowTooSmall(IngleError):
     """The prompt cannot fit the model's fixed context window with room for a reply."""
 
@@ -60,38 +115,18 @@ class PersonaCaller:
 
     def request_for(
         self,
-        persona: ResolvedPersona,
+        persona: ResolvedPersona | None,
         messages: Messages,
         *,
         model: ModelRef | str | None = None,
-        think: ThinkSetting | None | bool = None,
-        temperature: float | None = None,
-        json_schema: dict[str, Any] | None = None,
-        num_predict: int | None = None,
-        seed: int | None = None,
-        retry: bool = False,
+        endpoint: str | None = None,
+        **request: Any,
     ) -> tuple[str, ChatRequest]:
-        """(endpoint, request) for one call of `persona`: its model (or `model`), its
-        sampling, its think policy (first try, or `retry`), unless the caller overrides.
-        A string is the user's text, sent after the persona's system prompt and examples."""
-        ref = ModelRef.parse(model) if isinstance(model, str) else (model or persona.model_ref)
-        if isinstance(messages, str):
-            messages = persona.chat_messages(messages)
-        sampling = persona.sampling()
-        request = ChatRequest(
-            model=ref.model,
-            messages=[ChatMessage(role=m.role, content=m.content) for m in messages],
-            options=SamplingOptions(
-                temperature=sampling.temperature if temperature is None else temperature,
-                top_p=sampling.top_p,
-                stop=list(sampling.stop),
-                num_predict=num_predict,
-                seed=seed,
-            ),
-            think=persona.think(retry=retry) if think is None else think,
-            json_schema=json_schema,
-        )
-        return self.pool.endpoint_of(ref), request
+        """(endpoint, request) for one call of `persona` (see `chat_request`); `model` may
+        name its endpoint as "name@endpoint", and `endpoint` wins over both."""
+        ref = model_ref_of(persona, model)
+        return endpoint or self.pool.endpoint_of(ref), chat_request(persona, messages, model=ref,
+                                                                    **request)
 
     def check_fits(self, endpoint: str, request: ChatRequest) -> None:
         """Refuse a prompt the model's fixed window would cut (the prompt is fitted to the
@@ -118,20 +153,28 @@ class PersonaCaller:
         task_kind: str | None,
         rung: int | None = None,
         on_recorded: Callable[[int], None] | None = None,
+        on_retry: RetryNotice | None = None,
+        check_window: bool = True,
     ) -> AsyncIterator[StreamEvent]:
-        """A prepared request, streamed and recorded in the call log."""
-        self.check_fits(endpoint, request)
+        """A prepared request, streamed and recorded in the call log. `check_window=False`
+        is for a caller that has fitted the prompt to the window itself (the compaction
+        summariser, with the session's calibrated estimator)."""
+        if check_window:
+            self.check_fits(endpoint, request)
         return recorded_stream(
             self.pool.backend(endpoint), request, self.store, persona=persona,
             task_kind=task_kind, rung=rung, repo=self.repo, on_recorded=on_recorded,
+            on_retry=on_retry,
         )
 
     def stream(
-        self, persona: ResolvedPersona, messages: Messages, *, task_kind: str, **request: Any
+        self, persona: ResolvedPersona, messages: Messages, *, task_kind: str,
+        check_window: bool = True, **request: Any,
     ) -> AsyncIterator[StreamEvent]:
         """The persona's reply as it streams (thinking, text, then one Usage)."""
         endpoint, prepared = self.request_for(persona, messages, **request)
-        return self.stream_request(endpoint, prepared, persona=persona.name, task_kind=task_kind)
+        return self.stream_request(endpoint, prepared, persona=persona.name, task_kind=task_kind,
+                                   check_window=check_window)
 
     async def call(
         self,

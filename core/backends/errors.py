@@ -6,7 +6,7 @@ both; batch mode maps `ServerUnreachable` to exit status 3.
 
 from __future__ import annotations
 
-from ingle.core.errors import IngleError
+from ingle.core.errors import EXIT_UNREACHABLE, IngleError
 
 
 class BackendError(IngleError):
@@ -21,6 +21,7 @@ class BackendError(IngleError):
 
 class ServerUnreachable(BackendError):
     retryable = True
+    exit_status = EXIT_UNREACHABLE
 
 
 class ModelNotFound(BackendError):

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ingle.core.config.ollama_host import ollama_host_url
+from ingle.core.errors import EXIT_USAGE, IngleError
 from ingle.core.config.paths import IngleDirs
 from ingle.core.config.settings import Settings
 
@@ -25,8 +26,10 @@ REPO_CONFIG_NAME = ".ingle.toml"
 DEFAULT_SOURCE = "default"
 
 
-class ConfigError(Exception):
+class ConfigError(IngleError):
     """A configuration source could not be used; the message says what to fix."""
+
+    exit_status = EXIT_USAGE
 
 
 @dataclass

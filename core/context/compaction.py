@@ -12,17 +12,15 @@ later try.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ingle.core.backends.base import ModelBackend
+from ingle.core.backends.calls import PersonaCaller
 from ingle.core.backends.errors import BackendError
-from ingle.core.backends.recorded import recorded_stream
-from ingle.core.backends.types import ChatMessage, ChatRequest, SamplingOptions, TextDelta, Usage
+from ingle.core.backends.types import ChatMessage, TextDelta, Usage
 from ingle.core.context.estimator import TokenEstimators
 from ingle.core.context.planner import ContextWindow, answer_reserve_for, split_exchanges
-from ingle.memory.store import Store
+from ingle.core.errors import IngleError
 from ingle.personas.resolved import ResolvedPersona
 
 SUMMARIZER = "my-summarizer"
@@ -46,8 +44,8 @@ class CompactionResult(BaseModel):
         return "; ".join(self.decisions) or "nothing to compact"
 
 
-class SummariserFailed(Exception):
-    pass
+class SummariserFailed(IngleError):
+    """The summariser persona gave no usable summary (the message says why)."""
 
 
 class Summariser:
@@ -56,21 +54,17 @@ class Summariser:
     def __init__(
         self,
         persona: ResolvedPersona,
-        backend: ModelBackend,
-        store: Store,
+        caller: PersonaCaller,
         estimators: TokenEstimators,
         num_ctx: int,
         *,
-        repo: Path | None = None,
         timeout_s: float = 300.0,
     ) -> None:
         self.persona = persona
-        self.backend = backend
-        self.store = store
+        self.caller = caller
         self.estimators = estimators
         self.model = persona.model_ref.model
         self.num_ctx = num_ctx
-        self.repo = repo
         self.timeout_s = timeout_s
         self.with_examples = True
         self.answer_tokens = answer_reserve_for(num_ctx, False)
@@ -154,29 +148,17 @@ class Summariser:
         return [*messages, ChatMessage(role="user", content=text)]
 
     async def _call(self, text: str) -> str:
-        sampling = self.persona.sampling()
-        request = ChatRequest(
-            model=self.model,
-            messages=self._messages(text),
-            # Capped at the room kept for it, so prompt and summary never pass num_ctx.
-            options=SamplingOptions(
-                temperature=sampling.temperature,
-                top_p=sampling.top_p,
-                stop=sampling.stop,
-                num_predict=self.answer_tokens,
-            ),
-            think=self.persona.think(),
+        # The answer is capped at the room kept for it, so prompt and summary never pass
+        # num_ctx; the prompt was fitted above with the session's calibrated estimator.
+        endpoint, request = self.caller.request_for(
+            self.persona, self._messages(text), num_predict=self.answer_tokens
         )
         parts: list[str] = []
         try:
             async with asyncio.timeout(self.timeout_s):
-                async for event in recorded_stream(
-                    self.backend,
-                    request,
-                    self.store,
-                    persona=self.persona.name,
-                    task_kind="summary",
-                    repo=self.repo,
+                async for event in self.caller.stream_request(
+                    endpoint, request, persona=self.persona.name, task_kind="summary",
+                    check_window=False,
                 ):
                     if isinstance(event, TextDelta):
                         parts.append(event.text)

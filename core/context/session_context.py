@@ -107,23 +107,20 @@ def token_breakdown(engine: Engine) -> ContextBreakdown:
 
 def summariser_for(engine: Engine) -> Summariser | None:
     """The summariser persona on its own model, or None when it cannot be used."""
-    from ingle.core.agent.engine import EngineError
-
+    caller = engine.workbench.caller
     if SUMMARIZER not in engine.registry:
         return None
     persona = engine.registry.get(SUMMARIZER)
     ref = persona.model_ref
     try:
-        backend = engine.backend_for(Rung(model=ref.model, endpoint=ref.endpoint))
-    except (EngineError, BackendError):
+        caller.pool.backend(caller.pool.endpoint_of(ref))  # an unknown endpoint: no summariser
+    except BackendError:
         return None
     return Summariser(
         persona,
-        backend,
-        engine.store,
+        caller,
         engine.context.estimators,
         engine.settings.num_ctx_for(ref.model),
-        repo=engine.root,
         timeout_s=engine.settings.cascade.rung_timeout_s,
     )
 

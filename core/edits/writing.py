@@ -20,23 +20,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingle.core.errors import IngleError
 from ingle.core.edits.newlines import apply_style, style_of_bytes
 from ingle.core.edits.paths import check_containment, normalise
 
 _BOM = b"\xef\xbb\xbf"
 
 
-class WriteFailed(Exception):
+class WriteFailed(IngleError):
     """Nothing (or, if `unrestored` is not empty, not everything) could be written."""
 
     def __init__(self, message: str, hint: str = "", unrestored: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+        super().__init__(message, hint)
         self.unrestored = unrestored
-
-    def __str__(self) -> str:
-        return f"{self.message}\n  -> {self.hint}" if self.hint else self.message
 
 
 @dataclass

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from ingle.core.errors import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 from ingle.core.agent.approvals import ApprovalRequest, FixedApprover
 from ingle.core.agent.events import (
     AnswerText,
@@ -33,7 +34,6 @@ from ingle.core.agent.events import (
     UserChangesSaved,
 )
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 
 
 class TerminalApprover:

@@ -12,6 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from ingle.core.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, EXIT_UNREACHABLE, IngleError
 from ingle.core.version import __version__
 
 # name -> (module under core.commands, one-line help). Order is the order shown in --help.
@@ -31,10 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "run the compile and browser gates on files and print the diagnostics"),
 }
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 3
+__all__ = ["COMMANDS", "EXIT_FAILED", "EXIT_OK", "EXIT_UNREACHABLE", "EXIT_USAGE", "main"]
 
 
 def _common() -> argparse.ArgumentParser:
@@ -149,15 +147,9 @@ def _run_app(args: argparse.Namespace) -> int:
 
 def _report(exc: Exception) -> int:
     """Known failures become one readable message and an exit status; bugs still raise."""
-    from ingle.core.backends.errors import BackendError, ServerUnreachable
-    from ingle.core.frontends.commands.common import CommandFailed
-
-    if isinstance(exc, CommandFailed):
+    if isinstance(exc, IngleError):  # CommandFailed, BackendError, ConfigError, ...
         print(f"ingle: {exc}", file=sys.stderr)
-        return exc.status
-    if isinstance(exc, BackendError):
-        print(f"ingle: {exc}", file=sys.stderr)
-        return EXIT_UNREACHABLE if isinstance(exc, ServerUnreachable) else EXIT_FAILED
+        return exc.exit_status
     raise exc
 
 

@@ -13,15 +13,13 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from ingle.core.config.ladder import Rung
-from ingle.core.backends.base import collect
-from ingle.core.backends.errors import BackendError
-from ingle.core.backends.recorded import recorded_stream
-from ingle.core.backends.types import ChatMessage, ChatRequest, SamplingOptions
+from ingle.core.backends.types import ChatMessage
+from ingle.core.errors import IngleError
 from ingle.core.routing.router import TASK_KINDS
 
 if TYPE_CHECKING:
-    from ingle.core.agent.engine import Engine
+    from ingle.core.backends.calls import PersonaCaller
+    from ingle.personas.registry import PersonaRegistry
 
 PERSONA = "my-classifier"
 TIMEOUT_S = 20.0
@@ -54,35 +52,29 @@ class TaskClass(BaseModel):
         return "architecture" if self.kind == "code" and self.complexity == "high" else self.kind
 
 
-async def classify_task(engine: Engine, instruction: str) -> TaskClass | None:
+async def classify_task(
+    caller: PersonaCaller, personas: PersonaRegistry, instruction: str
+) -> TaskClass | None:
     """The classifier's answer, or None when it cannot be had (the route then falls back
     to the persona's kind): classification must never block a turn."""
-    if PERSONA not in engine.registry:
+    if PERSONA not in personas:
         return None
-    persona = engine.registry.get(PERSONA)
-    request = ChatRequest(
-        model=persona.model_ref.model,
-        messages=[
-            ChatMessage(role="system", content=persona.system_prompt()),
-            ChatMessage(
-                role="user",
-                content=f"Labels: {', '.join(TASK_KINDS)}\nInstructions: {KIND_HELP} Also rate "
-                f"the task's complexity (low, medium, high).\nText: {instruction[:4000]}",
-            ),
-        ],
-        options=SamplingOptions(temperature=0.1, top_p=persona.sampling().top_p),
-        think=False,
-        json_schema=SCHEMA,
-    )
-    backend = engine.backend_for(Rung(model=request.model, endpoint=persona.model_ref.endpoint))
+    persona = personas.get(PERSONA)
+    messages = [
+        ChatMessage(role="system", content=persona.system_prompt()),
+        ChatMessage(
+            role="user",
+            content=f"Labels: {', '.join(TASK_KINDS)}\nInstructions: {KIND_HELP} Also rate "
+            f"the task's complexity (low, medium, high).\nText: {instruction[:4000]}",
+        ),
+    ]
     try:
         async with asyncio.timeout(TIMEOUT_S):
-            result = await collect(
-                recorded_stream(backend, request, engine.store, persona=PERSONA,
-                                task_kind="route", repo=str(engine.root)),
-                request,
+            result = await caller.call(
+                persona, messages, task_kind="route", think=False, temperature=0.1,
+                json_schema=SCHEMA,
             )
-    except (BackendError, TimeoutError):
+    except (IngleError, TimeoutError):  # a server or JSON failure, a prompt too long
         return None
     answer = result.parsed_json
     return TaskClass(kind=answer["label"], complexity=answer["complexity"],

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
+from ingle.core.errors import IngleError
 
-class GitOperationError(Exception):
+
+class GitOperationError(IngleError):
     """A git step Ingle needed could not be done; nothing was lost."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-    def __str__(self) -> str:
-        return f"{self.message}\n  -> {self.hint}" if self.hint else self.message
 
 
 class DirtyFilesRefused(GitOperationError):

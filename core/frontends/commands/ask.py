@@ -15,11 +15,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ingle.core.errors import EXIT_USAGE
 from ingle.core.frontends.commands.common import CommandFailed, load_for
 
 if TYPE_CHECKING:
     from ingle.core.backends.types import ChatRequest, Usage
     from ingle.core.config.loader import LoadedConfig
+    from ingle.core.workbench import Workbench
     from ingle.personas.resolved import ResolvedPersona
 
 DIM = "\x1b[2m"
@@ -49,53 +51,51 @@ def run(args: argparse.Namespace) -> int:
     schema = _read_schema(Path(args.schema)) if args.schema else None
 
     from ingle.core.backends.errors import ModelNotFound
-    from ingle.core.backends.registry import default_endpoint, split_model_ref
-    from ingle.core.backends.types import ChatMessage, ChatRequest
+    from ingle.core.workbench import Workbench
 
-    settings = loaded.settings
-    persona = _load_persona(loaded, args.persona) if args.persona else None
-    default_model = str(persona.model_ref) if persona else settings.roles.get("code", "qwen3:8b")
-    model, named_endpoint = split_model_ref(args.model or default_model)
-    endpoint = args.endpoint or named_endpoint or default_endpoint(settings)
-    # think=false unless asked: Qwen3 otherwise spends most of its tokens thinking.
-    request = ChatRequest(model=model, messages=[ChatMessage(role="user", content=prompt)],
-                          think=bool(args.think), json_schema=schema)
-    if persona is not None:
-        request = _with_persona(request, persona, prompt, think_asked=args.think)
-    name = persona.name if persona else None
+    workbench = Workbench.from_loaded(loaded)
     try:
-        return asyncio.run(_ask(loaded, endpoint, request, persona=name))
-    except ModelNotFound:
-        if not (_interactive() and _offer_pull(loaded, endpoint, model)):
-            raise
-        asyncio.run(_pull(loaded, endpoint, model))
-        return asyncio.run(_ask(loaded, endpoint, request, persona=name))
+        persona = _load_persona(workbench, args.persona) if args.persona else None
+        endpoint, request = _request(workbench, args, prompt, schema, persona)
+        name = persona.name if persona else None
+        try:
+            return asyncio.run(_ask(workbench, endpoint, request, persona=name))
+        except ModelNotFound:
+            if not (_interactive() and _offer_pull(loaded, endpoint, request.model)):
+                raise
+            asyncio.run(_pull(loaded, endpoint, request.model))
+            return asyncio.run(_ask(workbench, endpoint, request, persona=name))
+    finally:
+        workbench.store.close()
 
 
-def _load_persona(loaded: LoadedConfig, name: str) -> ResolvedPersona:
-    from ingle.personas.registry import UnknownPersona, load_registry
-
-    try:
-        return load_registry(loaded.dirs.user_personas).get(name)
-    except UnknownPersona as exc:
-        raise CommandFailed(str(exc), 2) from exc
-
-
-def _with_persona(
-    request: ChatRequest, persona: ResolvedPersona, prompt: str, *, think_asked: bool
-) -> ChatRequest:
-    """The persona's system prompt, few-shot exchanges, sampling, think policy and schema."""
-    from ingle.core.backends.types import ChatMessage, ChatRequest, SamplingOptions
-
-    sampling = persona.sampling()
-    return ChatRequest(
-        model=request.model,
-        messages=[ChatMessage(role=m.role, content=m.content) for m in persona.chat_messages(prompt)],
-        options=SamplingOptions(temperature=sampling.temperature, top_p=sampling.top_p,
-                                stop=sampling.stop),
-        think=True if think_asked else persona.think(),
-        json_schema=request.json_schema if request.json_schema is not None else persona.json_schema,
+def _request(
+    workbench: Workbench,
+    args: argparse.Namespace,
+    prompt: str,
+    schema: dict[str, Any] | None,
+    persona: ResolvedPersona | None,
+) -> tuple[str, ChatRequest]:
+    """The persona's system prompt, few-shot exchanges, sampling, think policy and schema
+    (--model, --think and --schema win); without a persona, the prompt alone to the model
+    of the 'code' role, thinking off unless asked."""
+    default_model = None if persona else workbench.settings.roles.get("code", "qwen3:8b")
+    think = True if args.think else None if persona else False
+    if persona is not None and schema is None:
+        schema = persona.json_schema
+    return workbench.caller.request_for(
+        persona, prompt, model=args.model or default_model, endpoint=args.endpoint,
+        think=think, json_schema=schema,
     )
+
+
+def _load_persona(workbench: Workbench, name: str) -> ResolvedPersona:
+    from ingle.personas.registry import UnknownPersona
+
+    try:
+        return workbench.personas.get(name)
+    except UnknownPersona as exc:
+        raise CommandFailed(str(exc), EXIT_USAGE) from exc
 
 
 def _read_prompt(given: str) -> str:
@@ -168,37 +168,36 @@ class _Printer:
 
 
 async def _ask(
-    loaded: LoadedConfig, endpoint: str, request: ChatRequest, persona: str | None = None
+    workbench: Workbench, endpoint: str, request: ChatRequest, persona: str | None = None
 ) -> int:
     from ingle.core.backends.base import validate_json_reply
     from ingle.core.backends.errors import InvalidJsonReply, RateLimited
-    from ingle.core.backends.recorded import recorded_stream
-    from ingle.core.backends.registry import open_backend
     from ingle.core.backends.types import TextDelta, ThinkingDelta, Usage
-    from ingle.memory.store import Store
 
     def on_retry(error: RateLimited, wait: float, attempt: int) -> None:
         print(f"note: {error.message}; retrying in {wait:.1f}s", file=sys.stderr)
 
-    backend = open_backend(loaded.settings, endpoint)
     printer = _Printer(show_text=request.json_schema is None)
     text: list[str] = []
     usage: Usage | None = None
     try:
-        with Store(loaded.dirs.database) as store:
-            stream = recorded_stream(backend, request, store, persona=persona, task_kind="ask",
-                                     repo=loaded.repo, on_retry=on_retry)
-            async for event in stream:
-                if isinstance(event, ThinkingDelta):
-                    printer.thinking(event.text)
-                elif isinstance(event, TextDelta):
-                    text.append(event.text)
-                    printer.text(event.text)
-                elif isinstance(event, Usage):
-                    usage = event
+        # `ingle ask` sends what the user typed as it is: a prompt too long for the
+        # window is the server's to cut, as it always was (no window check here).
+        stream = workbench.caller.stream_request(
+            endpoint, request, persona=persona, task_kind="ask", on_retry=on_retry,
+            check_window=False,
+        )
+        async for event in stream:
+            if isinstance(event, ThinkingDelta):
+                printer.thinking(event.text)
+            elif isinstance(event, TextDelta):
+                text.append(event.text)
+                printer.text(event.text)
+            elif isinstance(event, Usage):
+                usage = event
     finally:
         printer.finish()
-        await backend.aclose()
+        await workbench.pool.aclose()
     if request.json_schema is not None:
         try:
             value = validate_json_reply("".join(text), request.json_schema)

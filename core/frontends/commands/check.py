@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_COULD_NOT_RUN = 4
+from ingle.core.errors import EXIT_COULD_NOT_RUN, EXIT_OK
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         _print_report(report, root)
     if report.any_failed:
         return 1
-    return EXIT_COULD_NOT_RUN if report.any_could_not_run else 0
+    return EXIT_COULD_NOT_RUN if report.any_could_not_run else EXIT_OK
 
 
 async def _check(settings, tools: Path, files: list[str], root: Path, only: list[str] | None):

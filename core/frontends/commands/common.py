@@ -7,16 +7,22 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ingle.core.errors import EXIT_FAILED, EXIT_USAGE, IngleError
+
 if TYPE_CHECKING:  # the loader pulls in pydantic: imported only when a command runs
     from ingle.core.config.loader import LoadedConfig
 
 
-class CommandFailed(Exception):
+class CommandFailed(IngleError):
     """Raised by a command to stop with a message and an exit status."""
 
-    def __init__(self, message: str, status: int = 1) -> None:
-        super().__init__(message)
-        self.status = status
+    def __init__(self, message: str, status: int = EXIT_FAILED, hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.exit_status = status
+
+    @property
+    def status(self) -> int:
+        return self.exit_status
 
 
 def find_repo(start: Path) -> Path | None:
@@ -33,7 +39,7 @@ def repo_from_args(args: argparse.Namespace) -> Path | None:
     if given:
         path = Path(given).expanduser()
         if not path.is_dir():
-            raise CommandFailed(f"--repo {given}: no such directory", 2)
+            raise CommandFailed(f"--repo {given}: no such directory", EXIT_USAGE)
         return find_repo(path) or path.resolve()
     return find_repo(Path.cwd())
 
@@ -45,7 +51,7 @@ def load_for(args: argparse.Namespace, flags: dict | None = None) -> LoadedConfi
     try:
         loaded = load_config(repo=repo_from_args(args), flags=flags)
     except ConfigError as exc:
-        raise CommandFailed(str(exc), 2) from exc
+        raise CommandFailed(str(exc), EXIT_USAGE) from exc
     for notice in loaded.notices:
         print(f"note: {notice}", file=sys.stderr)
     return loaded

@@ -32,19 +32,22 @@ def run(args: argparse.Namespace) -> int:
     from ingle.core.frontends.mcp.runtime import PersonaRunner
     from ingle.core.frontends.mcp.server import build_server
     from ingle.core.frontends.mcp.snippet_gates import SnippetGates
-    from ingle.memory.store import Store
-    from ingle.personas.registry import load_registry
+    from ingle.core.workbench import Workbench
 
     loaded = load_for(args)  # a broken config stops here, with the reason, on stderr
-    registry = load_registry(loaded.dirs.user_personas)
+    workbench = Workbench.from_loaded(loaded)
+    registry = workbench.personas
     log = logging.getLogger("ingle.core.frontends.mcp")
     for problem in registry.problems:
         log.warning("persona file skipped: %s", problem)
-    with Store(loaded.dirs.database) as store:
-        runner = PersonaRunner(loaded, store, registry, workspace=loaded.repo)
+    try:
+        runner = PersonaRunner(workbench, workspace=loaded.repo)
         server = build_server(runner, SnippetGates(loaded))
-        log.info("serving %d personas over stdio; ledger in %s", len(registry.names()), store.path)
-        server.run()  # until the client closes stdin
+        log.info("serving %d personas over stdio; ledger in %s", len(registry.names()),
+                 workbench.store.path)
+        server.run()  # until the client closes stdin; its lifespan closes the workbench
+    finally:
+        workbench.store.close()
     return 0
 
 

@@ -16,10 +16,10 @@ from ingle.core.backends.types import ChatMessage
 from ingle.core.frontends.mcp.code_blocks import extract_code
 from ingle.core.frontends.mcp.code_languages import LANGUAGES, CodeLanguage
 from ingle.core.frontends.mcp.reference_files import ReferenceFile, read_reference_files
+from ingle.core.backends.meter import UsageMeter
 from ingle.core.frontends.mcp.results import GateReport, GeneratedCode
 from ingle.core.frontends.mcp.runtime import DelegationRefused, PersonaRunner
 from ingle.core.frontends.mcp.snippet_gates import SnippetGates
-from ingle.core.frontends.mcp.usage import UsageMeter
 from ingle.personas.prompt import build_chat_messages, render_system_prompt
 from ingle.personas.resolved import ResolvedPersona
 from ingle.validators.results import GateResult, GateStatus
@@ -166,8 +166,9 @@ async def _attempt(
     *,
     think: bool | str,
 ) -> _Attempt:
-    result = await runner.chat(
-        persona, messages, meter, task_kind=TASK_KIND, think=think, temperature=CODE_TEMPERATURE
+    result = await runner.caller.call(
+        persona, messages, task_kind=TASK_KIND, meter=meter, think=think,
+        temperature=CODE_TEMPERATURE,
     )
     attempt = _Attempt(result.text, language)
     if attempt.code and language.gate is not None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ingle.core.backends.meter import UsageMeter
 from ingle.core.frontends.mcp.results import PersonaAnswer, PersonaInfo, PersonaList
 from ingle.core.frontends.mcp.runtime import PersonaRunner
-from ingle.core.frontends.mcp.usage import UsageMeter
 
 
 def list_personas(runner: PersonaRunner) -> PersonaList:
@@ -31,12 +31,8 @@ async def ask_persona(runner: PersonaRunner, name: str, prompt: str) -> PersonaA
     """The persona's system prompt, examples, sampling, first-attempt thinking and schema."""
     persona = runner.persona(name)
     meter = UsageMeter(persona.name)
-    result = await runner.chat(
-        persona,
-        persona.chat_messages(prompt),
-        meter,
-        task_kind="mcp:ask_persona",
-        think=persona.think(),
+    result = await runner.caller.call(
+        persona, prompt, task_kind="mcp:ask_persona", meter=meter, think=persona.think(),
         json_schema=persona.json_schema,
     )
     return PersonaAnswer(

@@ -11,34 +11,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ingle.core.backends.meter import ModelCallUsage, ToolUsage
+from ingle.core.texttools.models import Classification, Summary, Translation
+
+__all__ = [
+    "Classification", "GateReport", "GeneratedCode", "ModelCallUsage", "PersonaAnswer",
+    "PersonaInfo", "PersonaList", "Summary", "ToolUsage", "Translation",
+]
+
 GateOutcome = Literal["passed", "failed", "not_applicable", "could_not_run"]
-
-
-class ModelCallUsage(BaseModel):
-    """One request to a local model."""
-
-    model: str = Field(description="the model that answered, e.g. qwen3:8b")
-    endpoint: str = Field(description="the configured endpoint it ran on")
-    think: bool | str = Field(description="the thinking setting sent (false, true or a level)")
-    prompt_tokens: int = Field(ge=0, description="tokens the model read")
-    output_tokens: int = Field(ge=0, description="tokens it generated, hidden thinking included")
-    thinking_tokens: int = Field(ge=0, description="the part of output_tokens that was thinking")
-    duration_s: float = Field(ge=0, description="wall time of the call")
-
-
-class ToolUsage(BaseModel):
-    """Totals over every model call one tool call made."""
-
-    persona: str = Field(description="the persona that did the work")
-    model: str = Field(description="the model of the last call")
-    prompt_tokens: int = Field(0, ge=0)
-    output_tokens: int = Field(0, ge=0, description="hidden thinking included")
-    thinking_tokens: int = Field(0, ge=0)
-    duration_s: float = Field(0.0, ge=0, description="wall time of the whole tool call")
-    calls: list[ModelCallUsage] = Field(default_factory=list)
-    warnings: list[str] = Field(
-        default_factory=list, description="e.g. the prompt was cut to fit the context window"
-    )
 
 
 class GateReport(BaseModel):
@@ -64,27 +45,6 @@ class GeneratedCode(BaseModel):
     attempts: int = Field(ge=1, description="1, or 2 when the first answer failed and was retried")
     gates: list[GateReport] = Field(default_factory=list, description="gates on the final code")
     notes: str = Field("", description="what the model wrote outside the code block, if anything")
-    usage: ToolUsage
-
-
-class Classification(BaseModel):
-    label: str = Field(description="one of the labels given, exactly as spelt")
-    confidence: float = Field(ge=0, le=1, description="the model's own estimate; not calibrated")
-    reason: str = Field(description="one short sentence")
-    usage: ToolUsage
-
-
-class Summary(BaseModel):
-    summary: str
-    words: int = Field(ge=0, description="words in the summary")
-    within_limit: bool = Field(description="false when the model overran max_words")
-    usage: ToolUsage
-
-
-class Translation(BaseModel):
-    translation: str
-    target_language: str
-    source_language: str = Field(description="as given, or 'auto' when the model detected it")
     usage: ToolUsage
 
 

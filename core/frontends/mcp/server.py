@@ -18,8 +18,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from ingle.core.backends.errors import BackendError
-from ingle.core.frontends.mcp import code_tools, persona_tools, text_tools
+from ingle.core.errors import IngleError
+from ingle.core.frontends.mcp import code_tools, persona_tools
 from ingle.core.frontends.mcp.code_languages import CodeLanguageName
 from ingle.core.frontends.mcp.results import (
     Classification,
@@ -29,9 +29,9 @@ from ingle.core.frontends.mcp.results import (
     Summary,
     Translation,
 )
-from ingle.core.frontends.mcp.runtime import DelegationRefused, PersonaRunner
+from ingle.core.frontends.mcp.runtime import PersonaRunner
 from ingle.core.frontends.mcp.snippet_gates import SnippetGates
-from ingle.core.frontends.mcp.text_tools import SummaryStyle
+from ingle.core.texttools.service import SummaryStyle
 from ingle.core.version import __version__
 
 SERVER_NAME = "ingle"
@@ -127,7 +127,7 @@ async def _as_tool_result(work: Awaitable[T]) -> T:
     """Failures with a known fix become error results; anything else is a bug the SDK reports."""
     try:
         return await work
-    except (BackendError, DelegationRefused) as exc:
+    except IngleError as exc:  # a model server's failure, a refusal, a prompt too long
         raise ToolError(str(exc)) from exc
 
 
@@ -171,7 +171,7 @@ def build_server(runner: PersonaRunner, gates: SnippetGates) -> MCPServer:
         one-sentence reason, using a fast local classifier whose output is bound to the labels by
         a JSON schema. Good for routing, triage, intent, sentiment, expense categories. The
         confidence is the model's own estimate: treat values under 0.6 as a guess."""
-        return await _as_tool_result(text_tools.classify_text(runner, text, labels, instructions))
+        return await _as_tool_result(runner.text.classify_text(text, labels, instructions))
 
     @server.tool(annotations=_LOCAL)
     async def summarize(
@@ -181,7 +181,7 @@ def build_server(runner: PersonaRunner, gates: SnippetGates) -> MCPServer:
         decisions, adds nothing. Use it to shrink long logs, documents or chat history before you
         read them. Small models can overrun max_words (see `within_limit`) and may drop subtle
         points in very long or dense text."""
-        return await _as_tool_result(text_tools.summarize(runner, text, max_words, style))
+        return await _as_tool_result(runner.text.summarize(text, max_words, style))
 
     @server.tool(annotations=_LOCAL)
     async def translate(
@@ -193,7 +193,7 @@ def build_server(runner: PersonaRunner, gates: SnippetGates) -> MCPServer:
         for Brazilian Portuguese <-> English (other pairs work, less well). Keeps Markdown layout,
         code and placeholders such as {name} or %s untouched."""
         return await _as_tool_result(
-            text_tools.translate(runner, text, target_language, source_language)
+            runner.text.translate(text, target_language, source_language)
         )
 
     @server.tool(annotations=_LOCAL)
