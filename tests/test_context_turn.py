@@ -161,7 +161,8 @@ def test_a_prompt_too_big_for_the_window_stops_before_any_call(
     fake_ollama.script(Reply(text="The notes are tidy already."))
     assert (
         batch(
-            repo, "--model", "qwen2.5-coder:7b", "-m", "tidy the notes", "notes.txt", "src/mod1.py"
+            repo, "--model", "qwen2.5-coder:7b", "--ask", "-m", "tidy the notes", "notes.txt",
+            "src/mod1.py",
         )
         == 0
     )
@@ -170,7 +171,7 @@ def test_a_prompt_too_big_for_the_window_stops_before_any_call(
 
 def test_the_router_sends_a_long_prompt_to_the_larger_window(repo, fake_ollama, capsys) -> None:
     fake_ollama.script(Reply(text="Looks fine."))
-    assert batch(repo, "--persona", "my-architect", "-m", "review the design", "src/big.py") == 0
+    assert batch(repo, "--persona", "my-architect", "--ask", "-m", "review the design", "src/big.py") == 0
     seen = events(capsys.readouterr().out)
     started = next(e for e in seen if e["type"] == "attempt_started")
     assert started["model"] == "qwen3:8b"  # the architect's 14B holds only 4096

@@ -174,7 +174,7 @@ def test_instruction_from_stdin(repo, fake_ollama, capsys, monkeypatch) -> None:
     import io
 
     monkeypatch.setattr("sys.stdin", io.StringIO("rename greet\n"))
-    fake_ollama.script(Reply(text="Nothing to change."))
+    fake_ollama.script(Reply(text=edit("greet.py", "def greet():\n", "def hello():\n")))
     assert run_batch(repo, "--yes", "-m", "-") == 0
     chat = [r for r in fake_ollama.requests if r.path == "/api/chat"][0].json
     assert chat["messages"][-1]["content"] == "rename greet\n"

@@ -22,13 +22,25 @@ class Approver(Protocol):
     async def approve(self, request: ApprovalRequest) -> bool: ...
 
 
-class FixedApprover:
-    """Answers from fixed choices; used by batch mode and by tests."""
+NOT_APPROVED = "the edits were not approved; nothing was written"
 
-    def __init__(self, *, edits: bool, shell: bool, add_files: bool) -> None:
+
+class FixedApprover:
+    """Answers from fixed choices; used by batch mode and by tests. `refusal` is what a
+    refused edit is reported as (batch without a terminal: "pass --yes")."""
+
+    def __init__(
+        self, *, edits: bool, shell: bool, add_files: bool, refusal: str = NOT_APPROVED
+    ) -> None:
         self._answers = {"apply_edits": edits, "run_shell": shell, "add_files": add_files}
         self.asked: list[ApprovalRequest] = []
+        self.refusal = refusal
 
     async def approve(self, request: ApprovalRequest) -> bool:
         self.asked.append(request)
         return self._answers[request.kind]
+
+
+def refusal_of(approver: Approver) -> str:
+    """Why edits an approver refused were not written, in the person's terms."""
+    return getattr(approver, "refusal", NOT_APPROVED)

@@ -308,6 +308,7 @@ class Engine:
         options = TurnOptions(
             mode="ask" if (mode or self.session.mode) == "ask" else "code",
             task_kind=kind,
+            question=planned.question,
             commit=commit,
             run_suggested_shell=run_suggested_shell,
         )

@@ -146,8 +146,12 @@ class Notice(_Event):
 class TurnFinished(_Event):
     type: Literal["turn_finished"] = "turn_finished"
     ok: bool
-    # "committed", "applied" (--no-commit), "answered" (ask mode), "edits_failed",
-    # "gates_failed", "refused", "model_error", "server_unreachable", "timeout"
+    # ok: "committed", "applied" (--no-commit), "answered" (ask mode or a question),
+    # "commands_suggested" (a reply of shell commands only).
+    # not ok: "no_edit" (a code request never got an edit), "edits_failed", "gates_failed",
+    # "tests_failed", "refused", "model_error", "server_unreachable", "timeout",
+    # "context_overflow". `error` is then a summary for the person: what failed, that
+    # nothing was written, what to try.
     outcome: str
     files_changed: list[str] = Field(default_factory=list)
     commit: str | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 
-from ingle.core.agent.approvals import ApprovalRequest
+from ingle.core.agent.approvals import ApprovalRequest, refusal_of
 from ingle.core.backends.errors import BackendError
 from ingle.core.edits.diffs import unified_diff
 from ingle.core.edits.writing import WriteFailed, write_atomically
@@ -40,7 +40,7 @@ async def land(
     if not await deps.approver.approve(
         ApprovalRequest(kind="apply_edits", summary=f"apply edits to {len(paths)} file(s)", detail=diff)
     ):
-        yield finish(False, "refused", error="the edits were not approved; nothing was written")
+        yield finish(False, "refused", error=refusal_of(deps.approver))
         return
     # The user may have saved a file while the model was answering: never overwrite that.
     for rel in paths:

@@ -65,3 +65,25 @@ def files_added(paths: Sequence[str]) -> str:
 
 def timed_out(seconds: float) -> str:
     return f"The previous attempt ran out of time after {seconds:.0f}s. Answer more directly."
+
+
+def no_edit(chat_files: Sequence[str], warnings: Sequence[str]) -> str:
+    """A code request answered without an edit: say why and show the format again."""
+    target = ", ".join(chat_files) if chat_files else "the file you change"
+    example = chat_files[0] if chat_files else "path/to/file.py"
+    lines = [f"Your reply had no SEARCH/REPLACE block for {target}, so nothing was changed."]
+    lines += [f"- {w}" for w in warnings]
+    lines += [
+        "The request asks for a code change. Reply with one block per change, the file's "
+        "path alone on the line before it:",
+        "",
+        example,
+        "```",
+        "<<<<<<< SEARCH",
+        "(the exact current lines)",
+        "=======",
+        "(the new lines)",
+        ">>>>>>> REPLACE",
+        "```",
+    ]
+    return "\n".join(lines)

@@ -53,7 +53,13 @@ from ingle.core.agent.events import (
 )
 from ingle.core.context.prompt_builder import read_instruction_files
 from ingle.core.agent.landing import land, offer_shell
-from ingle.core.agent.turn_report import gate_event, outcome_events, tests_event
+from ingle.core.agent.turn_report import (
+    failure_summary,
+    gate_event,
+    gate_problem,
+    outcome_events,
+    tests_event,
+)
 from ingle.core.agent.turn_types import TurnDeps, TurnOptions, TurnState, TurnTotals
 from ingle.memory.ledger import tag_calls
 from ingle.personas.resolved import ResolvedPersona
@@ -99,6 +105,8 @@ async def run_turn(
     compacted = False  # history is summarised at most once a turn
     pinned: list[str] = []  # windowed files the model asked to see whole
     reason = "first attempt"
+    models_tried: list[str] = []
+    last_failure: tuple[int, str, str] | None = None  # (rung, verdict, what failed)
     while True:
         rung = deps.rungs[budget.rung]
         attempt = budget.start_attempt()
@@ -106,6 +114,7 @@ async def run_turn(
             turn_id=turn_id, attempt=attempt, rung=budget.rung + 1, endpoint=rung.endpoint or "",
             model=rung.model, think=rung.think_label(), reason=reason,
         )
+        models_tried.append(rung.model + ("" if rung.think in (None, False) else " thinking"))
         prepared = await prepare_context(
             tools, deps.settings, deps.backend_for(rung), rung,
             _inputs(deps, state, instruction, history, history_summary, instructions, pinned),
@@ -124,7 +133,8 @@ async def run_turn(
             return
 
         reply_parts: list[str] = []
-        failure = ""
+        failure = ""  # for the model: the repair prompt
+        problem = ""  # for the person: what went wrong, in the tool's words
         verdict = "passed"
         call_ids: list[int] = []
         limit = budget.remaining_s()
@@ -153,6 +163,7 @@ async def run_turn(
         except TimeoutError:
             failure = repair_messages.timed_out(limit)
             reason, verdict = f"{rung.model} timed out after {limit:.0f}s", "timeout"
+            problem = reason
         except ServerUnreachable as exc:
             yield finish(False, "server_unreachable", error=str(exc))
             return
@@ -161,6 +172,7 @@ async def run_turn(
                 reply_parts.append(exc.partial_text)
             yield Notice(turn_id=turn_id, level="error", message=str(exc))
             failure = f"The previous attempt failed: {exc.message}"
+            problem = exc.message
             reason = "model missing" if isinstance(exc, ModelNotFound) else "model error"
             verdict = "error"
         reply = "".join(reply_parts)
@@ -193,12 +205,19 @@ async def run_turn(
             if asked:
                 pinned += asked
                 failure, reason = repair_messages.files_added(asked), "whole file asked for"
-            if not failure and not parsed.edits:
+            if not failure and not parsed.edits and (options.question or state.shell_commands):
+                # A question answered, or commands offered to run: the reply is the result.
                 tag_calls(deps.store, call_ids, turn_id, "answered")
                 async for event in offer_shell(deps, state, turn_id, options):
                     yield event
-                yield finish(True, "answered")
+                yield finish(True, "answered" if options.question else "commands_suggested")
                 return
+            if not failure and not parsed.edits:
+                # A code request answered without an edit is a failed attempt, not an answer.
+                warnings = [w.message for w in parsed.warnings]
+                failure = repair_messages.no_edit(state.chat_files, warnings)
+                problem = "\n".join([failure.splitlines()[0], *warnings])
+                reason, verdict = "no edit in the reply", "no_edit"
         if not failure:
             plan = plan_edits(
                 parsed.edits, dict(state.candidate), deps.root,
@@ -208,7 +227,7 @@ async def run_turn(
                 yield event
             if not plan.ok:
                 failure, reason = repair_messages.edits_failed(plan.failure_message), "edits did not apply"
-                verdict = "failed_apply"
+                verdict, problem = "failed_apply", plan.failure_message
         if not failure and plan is not None:
             state.candidate.update(plan.new_contents)
             state.created |= plan.created
@@ -226,7 +245,7 @@ async def run_turn(
                 if blocking:
                     failure = repair_messages.gates_failed(blocking, sorted(state.changed()))
                     reason = "gate " + ", ".join(r.gate for r in blocking) + " failed"
-                    verdict = "failed_gate"
+                    verdict, problem = "failed_gate", gate_problem(blocking)
         if not failure and deps.tests is not None and state.changed():
             tested = await deps.tests(state.changed(), budget.remaining_s())
             if tested is not None:
@@ -234,27 +253,36 @@ async def run_turn(
                 if tested.status.value in ("failed", "error", "timed_out"):
                     failure = repair_messages.tests_failed(tested.summary_for_model, sorted(state.changed()))
                     reason, verdict = f"tests {tested.status.value}", "failed_tests"
+                    problem = tested.summary_line or tested.summary_for_model
         if not failure:
             tag_calls(deps.store, call_ids, turn_id, "passed")
             async for event in land(deps, state, instruction, turn_id, options, finish):
                 yield event
             return
 
-        step = budget.after_failure()
+        # The same failure twice on one rung (a second reply without an edit, the same
+        # SEARCH missing again) will not be repaired by asking a third time: climb.
+        this_failure = (budget.rung, verdict, problem)
+        repeated = last_failure == this_failure or (
+            last_failure is not None and last_failure[:2] == (budget.rung, "no_edit") == this_failure[:2]
+        )
+        last_failure = this_failure
+        step = budget.after_failure(climb_now=repeated)
         tag_calls(deps.store, call_ids, turn_id, "escalated" if step == "climb" else verdict)
         if step == "stop":
             outcome = {
                 "failed_gate": "gates_failed", "failed_apply": "edits_failed",
-                "failed_tests": "tests_failed",
+                "failed_tests": "tests_failed", "no_edit": "no_edit",
             }.get(
                 verdict, "timeout" if budget.expired() or verdict == "timeout" else "model_error"
             )
-            if deps.claude_withheld:
-                failure += f"\n\nClaude was not tried: {deps.claude_withheld}."
-            yield finish(False, outcome, error=failure)
+            withheld = f"Claude was not tried: {deps.claude_withheld}." if deps.claude_withheld else ""
+            yield finish(False, outcome, error=failure_summary(outcome, problem, models_tried, withheld))
             return
         if step == "climb":
             reason = f"{reason}; climbing to rung {budget.rung + 1}"
+            if repeated:
+                reason = f"{reason} (the same failure twice)"
         state.exchange += [
             ChatMessage(role="assistant", content=reply or "(no reply)"),
             ChatMessage(role="user", content=failure),

@@ -62,6 +62,8 @@ class TurnDeps:
 @dataclass
 class TurnOptions:
     mode: TurnMode = "code"
+    # The classifier says the instruction is a question: a reply without an edit answers it.
+    question: bool = False
     task_kind: str | None = None  # for the ledger: code, architecture, ... (default: mode)
     commit: bool = True
     allow_new_files: bool = True

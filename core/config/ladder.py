@@ -60,11 +60,12 @@ class AttemptBudget:
         self.attempts += 1
         return self.attempts
 
-    def after_failure(self) -> str:
-        """Record a failed attempt: 'repair' (same rung), 'climb' (next rung) or 'stop'."""
+    def after_failure(self, climb_now: bool = False) -> str:
+        """Record a failed attempt: 'repair' (same rung), 'climb' (next rung) or 'stop'.
+        `climb_now`: repairing on this rung is known to be futile (a repeated failure)."""
         if self.expired():
             return "stop"
-        if self.repairs_on_rung < self.settings.repairs_per_rung:
+        if not climb_now and self.repairs_on_rung < self.settings.repairs_per_rung:
             self.repairs_on_rung += 1
             return "repair"
         if self.rung + 1 < self.rungs:

@@ -62,7 +62,10 @@ def run_batch(args: argparse.Namespace) -> int:
     interactive = args.message != "-" and sys.stdin.isatty() and sys.stderr.isatty()
     if args.yes or not interactive:
         # Non-interactive without --yes: nothing is applied, the turn says so.
-        approver = FixedApprover(edits=args.yes, shell=args.run_suggested, add_files=args.yes)
+        approver = FixedApprover(
+            edits=args.yes, shell=args.run_suggested, add_files=args.yes,
+            refusal="no terminal to ask on; pass --yes (nothing was written)",
+        )
     else:
         approver = TerminalApprover(run_shell=args.run_suggested)
     return asyncio.run(_run(args, instruction, approver))

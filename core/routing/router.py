@@ -22,6 +22,8 @@ TASK_KINDS = (
     "code", "frontend", "architecture", "review", "classification", "translation",
     "writing", "summary", "chat",
 )
+# Task kinds whose result is an answer, not a change: a reply without an edit is fine.
+ANSWER_KINDS = frozenset({"chat", "review", "summary", "classification"})
 # Room left for the answer when deciding whether a prompt fits a model's window.
 ANSWER_RESERVE_TOKENS = 1024
 
@@ -52,6 +54,8 @@ class Route:
     kind: str = "chat"  # the task kind whose ladder this is
     notes: list[str] = field(default_factory=list)  # every decision, for the events
     claude_withheld: str = ""  # why Claude is not on the ladder, when it would have been
+    # The task (by the classifier, a command or the persona) is a question, not a change.
+    question: bool = False
 
 
 def task_kind(persona: ResolvedPersona, command_kind: str | None = None) -> str:
@@ -85,7 +89,7 @@ def route(settings: Settings, request: RouteRequest) -> Route:
     specs = settings.cascade.ladders.get(request.kind) or settings.cascade.ladders.get("chat") or [
         RungSpec()
     ]
-    result = Route(rungs=[], kind=request.kind)
+    result = Route(rungs=[], kind=request.kind, question=request.kind in ANSWER_KINDS)
     if request.escalate == "always":
         if request.claude.allowed:
             result.rungs.append(_claude_rung(settings))
