@@ -142,10 +142,50 @@ def _v5_conversations(db: sqlite_utils.Database) -> None:
     db["conversation_entries"].create_index(["conversation_id", "seq"], unique=True)
 
 
+def _v6_evals(db: sqlite_utils.Database) -> None:
+    # The evaluator (memory/evals.py): runs of a suite, every generated sample with its
+    # effective request, and scores kept apart from samples so a run can be re-scored.
+    db["eval_runs"].create(
+        {"id": str, "suite": str, "suite_json": str, "subjects_json": str, "samples": int,
+         "case_limit": int, "status": str, "started_at": float, "finished_at": float},
+        pk="id",
+    )
+    db["eval_samples"].create(
+        {"id": int, "run_id": str, "case_id": str, "subject": str, "sample_index": int,
+         "attempt": int, "cache_key": str, "endpoint": str, "model": str, "model_digest": str,
+         "request_json": str, "output": str, "thinking": str, "prompt_tokens": int,
+         "output_tokens": int, "thinking_tokens": int, "load_s": float, "prompt_s": float,
+         "eval_s": float, "latency_s": float, "tok_s": float, "cost_usd": float, "error": str,
+         "cached_from": int, "created_at": float},
+        pk="id",
+        foreign_keys=[("run_id", "eval_runs", "id")],
+    )
+    db["eval_samples"].create_index(
+        ["run_id", "case_id", "subject", "sample_index", "attempt"], unique=True
+    )
+    db["eval_samples"].create_index(["cache_key"])
+    db["eval_scores"].create(
+        {"id": int, "sample_id": int, "run_id": str, "check_name": str, "kind": str,
+         "passed": int, "score": float, "weight": float, "must_pass": int, "reason": str,
+         "skipped": int, "created_at": float},
+        pk="id",
+        foreign_keys=[("sample_id", "eval_samples", "id")],
+    )
+    db["eval_scores"].create_index(["sample_id", "check_name"], unique=True)
+    db["eval_scores"].create_index(["run_id"])
+    # Human labels on samples (thumbs up/down and a comment), from the Evals pane.
+    db["eval_labels"].create(
+        {"sample_id": int, "thumbs": int, "comment": str, "labelled_at": float},
+        pk="sample_id",
+        foreign_keys=[("sample_id", "eval_samples", "id")],
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_calls_and_trust,
     _v2_repo_tags,
     _v3_turns,
     _v4_token_calibration,
     _v5_conversations,
+    _v6_evals,
 ]

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mcp": ("mcp", "run the MCP server over stdio: local personas and gates as tools"),
     "stats": ("stats", "tokens, time and money by model and rung; how much stayed local"),
     "check": ("check", "run the compile and browser gates on files and print the diagnostics"),
+    "eval": ("eval", "run eval suites over personas x models; report, diff, re-score runs"),
 }
 
 __all__ = ["COMMANDS", "EXIT_FAILED", "EXIT_OK", "EXIT_UNREACHABLE", "EXIT_USAGE", "main"]

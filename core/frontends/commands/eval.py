@@ -1,0 +1,266 @@
+"""`ingle eval`: run suites over personas x models, report, diff, re-score, list runs.
+
+Thin: parse, call EvalService, print. Progress goes to stderr (a bar on a terminal,
+plain lines otherwise); results go to stdout as a table, JSON, NDJSON or Markdown.
+Exit status 1 when a suite threshold fails (run) or a case regressed (diff).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from ingle.core.frontends.commands.common import CommandFailed, repo_from_args
+
+if TYPE_CHECKING:
+    from ingle.core.evals.events import EvalEvent
+    from ingle.core.evals.models import DiffReport, RunInfo, RunReport
+    from ingle.core.evals.service import EvalService
+
+FORMATS = ("table", "json", "ndjson", "md")
+SHOWN = ("pass@1", "pass@5", "pass@10", "mean_score", "latency_p50_s", "latency_p95_s",
+         "tok_s", "hidden_thinking_share", "cost_usd")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="eval_command", metavar="ACTION", required=True)
+    run = sub.add_parser("run", help="run a suite over every persona x model pair")
+    run.add_argument("suite", help="a suite name (`ingle eval ls --suites`) or a .toml path")
+    run.add_argument("--personas", metavar="P1,P2", help="personas, optionally PERSONA@VERSION")
+    run.add_argument("--models", metavar="M1,M2", help="models (default: each persona's own)")
+    run.add_argument("--samples", type=int, metavar="N", help="samples per case and subject")
+    run.add_argument("--limit", type=int, metavar="N", help="only the first N cases")
+    run.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    run.add_argument("--json", action="store_true", help="same as --format json")
+    run.add_argument("--resume", metavar="RUN", help="finish an interrupted run instead")
+
+    report = sub.add_parser("report", help="a run's metrics per subject and its case grid")
+    report.add_argument("run", help="a run id (or its first characters)")
+    report.add_argument("--format", choices=FORMATS, default="table")
+    report.add_argument("--json", action="store_true", help="same as --format json")
+
+    diff = sub.add_parser("diff", help="per-case improved/regressed/unchanged between two runs")
+    diff.add_argument("base")
+    diff.add_argument("cand")
+    diff.add_argument("--json", action="store_true", help="print as JSON")
+
+    rescore = sub.add_parser("rescore", help="score a run's stored samples again")
+    rescore.add_argument("run")
+    rescore.add_argument("--checks", metavar="C1,C2", help="only these checks (name or type)")
+    rescore.add_argument("--json", action="store_true", help="print as JSON")
+
+    ls = sub.add_parser("ls", help="eval runs, newest first (--suites: the suites)")
+    ls.add_argument("--suites", action="store_true", help="list the suites instead")
+    ls.add_argument("--json", action="store_true", help="print as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ingle.core.config.loader import ConfigError
+    from ingle.core.errors import IngleError
+    from ingle.core.workbench import Workbench
+    from ingle.memory.store import StoreError
+
+    try:
+        workbench = Workbench.open(repo_from_args(args))
+    except (ConfigError, StoreError) as exc:
+        raise CommandFailed(str(exc), 2) from exc
+    try:
+        return asyncio.run(_dispatch(args, workbench))
+    except IngleError as exc:
+        raise CommandFailed(str(exc), exc.exit_status) from exc
+
+
+async def _dispatch(args: argparse.Namespace, workbench: Any) -> int:
+    from ingle.core.evals.service import EvalService
+
+    service = EvalService(workbench)
+    try:
+        action = args.eval_command
+        fmt = "json" if getattr(args, "json", False) else getattr(args, "format", "table")
+        if action == "run":
+            return await _run(args, service, fmt)
+        if action == "report":
+            report = service.report(args.run)
+            _print_report(report, fmt)
+            return 0 if report.passed_thresholds else 1
+        if action == "diff":
+            diff = service.diff(args.base, args.cand)
+            _print_diff(diff, fmt)
+            return 1 if diff.regressed else 0
+        if action == "rescore":
+            checks = _split(args.checks)
+            report = await service.rescore(args.run, checks)
+            _print_report(report, fmt)
+            return 0 if report.passed_thresholds else 1
+        if action == "ls":
+            if args.suites:
+                _print_suites(service.suites(), fmt)
+            else:
+                _print_runs(service.runs(), fmt)
+            return 0
+        raise AssertionError(f"unhandled eval action {action}")
+    finally:
+        await workbench.aclose()
+
+
+async def _run(args: argparse.Namespace, service: EvalService, fmt: str) -> int:
+    from ingle.core.errors import UsageError
+
+    for flag in ("samples", "limit"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise UsageError(f"--{flag} must be at least 1 (got {value})", f"give --{flag} N")
+    progress = _Progress(ndjson=fmt == "ndjson")
+    if args.resume:
+        report = await service.resume(args.resume, on_event=progress)
+    else:
+        suite = service.load_suite(args.suite)
+        subjects = service.subjects(suite, _split(args.personas), _split(args.models))
+        report = await service.run(suite, subjects, samples=args.samples, limit=args.limit,
+                                   on_event=progress)
+    _print_report(report, fmt)
+    for subject in report.subjects:
+        for failed in subject.failed_thresholds:
+            print(f"threshold failed: {subject.subject}: {failed}", file=sys.stderr)
+    return 0 if report.passed_thresholds else 1
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [p.strip() for p in text.split(",") if p.strip()] if text else None
+
+
+class _Progress:
+    """Progress on stderr: a redrawn bar on a terminal, one line per sample otherwise;
+    with --format ndjson, each finished sample is also a JSON line on stdout."""
+
+    def __init__(self, ndjson: bool) -> None:
+        self.tty = sys.stderr.isatty()
+        self.ndjson = ndjson
+
+    def __call__(self, event: EvalEvent) -> None:
+        from ingle.core.evals.events import RunFinished, RunStarted, SampleDone
+
+        if self.ndjson:
+            print(json.dumps({"event": type(event).__name__, **event.model_dump()}), flush=True)
+        if isinstance(event, RunStarted):
+            resumed = f", {event.stored} already stored" if event.stored else ""
+            print(f"run {event.run_id}: suite {event.suite}, {event.planned} samples to go"
+                  f"{resumed}, subjects: {', '.join(event.subjects)}", file=sys.stderr)
+        elif isinstance(event, SampleDone):
+            verdict = "error" if event.error else "pass" if event.passed else "fail"
+            cached = " (cached)" if event.cached else ""
+            if self.tty:
+                width = 30
+                filled = int(width * event.done / max(event.planned, 1))
+                sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] "
+                                 f"{event.done}/{event.planned} {event.case_id[:30]}\x1b[K")
+                sys.stderr.flush()
+            else:
+                print(f"[{event.done}/{event.planned}] {event.case_id} {event.subject} "
+                      f"#{event.sample_index}: {verdict}{cached}", file=sys.stderr, flush=True)
+        elif isinstance(event, RunFinished):
+            if self.tty:
+                sys.stderr.write("\n")
+            print(f"run {event.run_id} {event.status}: {event.done}/{event.planned} samples",
+                  file=sys.stderr)
+
+
+def report_json(report: RunReport) -> dict[str, Any]:
+    return {
+        "run": report.run.model_dump(mode="json"),
+        "subjects": [{"subject": s.subject, **s.metrics, "failed_thresholds": s.failed_thresholds}
+                     for s in report.subjects],
+        "cells": [c.model_dump() for c in report.cells],
+        "passed_thresholds": report.passed_thresholds,
+    }
+
+
+def _fmt(value: float | None, name: str) -> str:
+    if value is None:
+        return "-"
+    if name.startswith("latency"):
+        return f"{value:.2f}s"
+    if name == "cost_usd":
+        return f"${value:.4f}"
+    if name == "tok_s":
+        return f"{value:.1f}"
+    return f"{value:.3f}"
+
+
+def _print_report(report: RunReport, fmt: str) -> None:
+    if fmt in ("json", "ndjson"):
+        print(json.dumps(report_json(report), ensure_ascii=False, indent=None if fmt == "ndjson"
+                         else 2))
+        return
+    names = [n for n in SHOWN if any(n in s.metrics for s in report.subjects)]
+    extra = sorted({n for s in report.subjects for n in s.metrics
+                    if n.startswith(("pass^", "pass_within", "best_of", "majority"))})
+    names = names[:1] + [n for n in names[1:] if n.startswith("pass@")] + extra + [
+        n for n in names[1:] if not n.startswith("pass@")]
+    header = ["subject", *names]
+    body = []
+    for s in report.subjects:
+        cells = []
+        for n in names:
+            text = _fmt(s.metrics.get(n), n)
+            if n == "mean_score" and s.metrics.get("mean_score_se") is not None:
+                text += f" ±{s.metrics['mean_score_se']:.3f}"
+            cells.append(text)
+        body.append([s.subject, *cells])
+    run = report.run
+    title = (f"run {run.id}: suite {run.suite}, {run.stored}/{run.planned} samples, "
+             f"{run.status}")
+    if fmt == "md":
+        print(f"**{title}**\n")
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for row in body:
+            print("| " + " | ".join(row) + " |")
+    else:
+        print(title)
+        _table(header, body)
+    for s in report.subjects:
+        for failed in s.failed_thresholds:
+            print(f"  threshold failed for {s.subject}: {failed}")
+
+
+def _table(header: list[str], body: list[list[str]]) -> None:
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+    for row in [header, *body]:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _print_diff(diff: DiffReport, as_json: str) -> None:
+    if as_json == "json":
+        print(json.dumps(diff.model_dump(), indent=2))
+        return
+    print(f"{diff.base} -> {diff.cand}: {diff.improved} improved, {diff.regressed} regressed, "
+          f"{diff.unchanged} unchanged; flip rate {diff.flip_rate:.3f}")
+    for c in diff.changes:
+        if c.change != "unchanged":
+            print(f"  {c.change:9} {c.case_id}  {c.subject}  {c.base:.2f} -> {c.cand:.2f}")
+
+
+def _print_runs(runs: list[RunInfo], fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps([r.model_dump(mode="json") for r in runs], indent=2))
+        return
+    if not runs:
+        print("no eval runs yet; start one with `ingle eval run SUITE`")
+        return
+    import datetime as dt
+
+    body = [[r.id, r.suite, r.status, f"{r.stored}/{r.planned}",
+             dt.datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M"),
+             "; ".join(s.label for s in r.subjects)] for r in runs]
+    _table(["run", "suite", "status", "samples", "started", "subjects"], body)
+
+
+def _print_suites(found: list[tuple[str, str]], fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps([{"name": n, "source": w} for n, w in found], indent=2))
+        return
+    _table(["suite", "source"], [[n, w] for n, w in found])
