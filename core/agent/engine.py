@@ -1,9 +1,11 @@
-"""The engine facade the front ends drive: one repository, one session, its models.
+"""The coding session the front ends drive: one repository, one conversation, its models.
 
-Batch mode, the TUI and the MCP server all hold an Engine; it owns the loaded
-settings, the state store, the git repository, the personas, the backends (one per
-endpoint, kept open across turns) and the long-lived helpers (the repo map, the
-browser gate), and runs turns over them.
+Batch mode and the TUI hold an Engine; it is built from a Workbench (settings, store,
+personas, model pool, persona caller, gates) plus a repository, keeps the long-lived
+helpers as typed attributes built on first use (the repo map, the VRAM cache, the
+context budget), and runs turns over them. The parts it hands to a turn (gate and test
+checks, the repo map, the commit-message writer, the classifier) take only what they
+use; none of them imports this module.
 """
 
 from __future__ import annotations
@@ -14,32 +16,34 @@ from pathlib import Path
 from typing import Any
 
 from ingle.core.agent.approvals import Approver
-from ingle.core.config.ladder import Rung
+from ingle.core.agent.chat_session import ChatSession
+from ingle.core.agent.commit_messages import commit_messager
+from ingle.core.agent.context_budget import SessionBudget
+from ingle.core.agent.events import AnswerText, AttemptStarted, FilesRequested, TurnEvent, TurnFinished
+from ingle.core.agent.gating import GateSelection, gate_check_for
+from ingle.core.agent.test_gate import run_repository_tests, test_check_for
+from ingle.core.agent.turn import run_turn
+from ingle.core.agent.turn_types import TurnDeps, TurnOptions
 from ingle.core.backends.base import ModelBackend
 from ingle.core.backends.types import ChatMessage, ThinkSetting
+from ingle.core.config.ladder import Rung
 from ingle.core.config.settings import Settings
 from ingle.core.context.breakdown import ContextBreakdown
 from ingle.core.context.compaction import CompactionResult
 from ingle.core.context.fitting import ContextTools
-from ingle.core.context.session_context import (
-    compact_now,
-    context_tools_for,
-    prompt_estimate,
-    token_breakdown,
-)
-from ingle.core.agent.events import AnswerText, AttemptStarted, FilesRequested, TurnEvent, TurnFinished
-from ingle.core.routing.router import Route, RouteRequest, claude_access, route, task_kind
-from ingle.core.agent.chat_session import ChatSession
-from ingle.core.agent.turn import run_turn
-from ingle.core.agent.turn_types import TurnDeps, TurnOptions
 from ingle.core.errors import EXIT_USAGE, IngleError
-from ingle.core.workbench import Workbench
+from ingle.core.repomap.service import LazyRepoMap
+from ingle.core.routing.router import Route, RouteRequest, claude_access, route, task_kind
+from ingle.core.routing.task_classifier import classify_task
+from ingle.core.routing.vram_probe import VramCache
+from ingle.core.test_runs.models import TestRunResult
 from ingle.core.vcs import IngleRepo, UndoResult, open_repo
+from ingle.core.workbench import Workbench
 from ingle.memory.call_log import CallRecord
 from ingle.personas.languages import choose_default_persona, repository_files
 from ingle.personas.resolved import ResolvedPersona
 
-GateSelection = str | Sequence[str]  # "auto", "off", or gate names
+__all__ = ["Engine", "EngineError", "GateSelection"]
 
 
 class EngineError(IngleError):
@@ -62,9 +66,14 @@ class Engine:
         self.root = root
         self.repo = repo
         self.registry = workbench.personas
+        self.repo_map = LazyRepoMap(root, workbench.store)  # the map is built on first use
+        self.vram = VramCache()
+        self.budget = SessionBudget(
+            workbench.settings, root, session, workbench.personas, workbench.caller,
+            workbench.store, self.repo_map, self.first_model,
+        )
+        self.context: ContextTools = self.budget.tools  # token estimates, compaction
         self.session = session
-        self._services: dict[str, Any] = {}  # repo map, browser gate: built on first use
-        self.context: ContextTools = context_tools_for(self)  # token estimates, compaction
 
     # -- opening ----------------------------------------------------------------------
 
@@ -100,6 +109,16 @@ class Engine:
         return cls(workbench, root, git_repo, session)
 
     # -- what the front ends read -----------------------------------------------------
+
+    @property
+    def session(self) -> ChatSession:
+        return self._session
+
+    @session.setter
+    def session(self, session: ChatSession) -> None:
+        """A restored conversation replaces the session; its context budget follows it."""
+        self._session = session
+        self.budget.session = session
 
     @property
     def settings(self) -> Settings:
@@ -146,14 +165,11 @@ class Engine:
     ) -> Route:
         """The ladder for the next turn: task kind, context size, VRAM and Claude's access."""
         from ingle.core.backends.ollama import OllamaBackend
-        from ingle.core.routing.vram_probe import VramCache
 
         persona = self.persona
         kind = task_kind(persona, self.session.kind)
         classified = None
         if self.settings.cascade.classify_tasks and self.session.kind is None and instruction:
-            from ingle.core.routing.task_classifier import classify_task
-
             classified = await classify_task(self.workbench.caller, self.registry, instruction)
             if classified is not None:
                 kind = classified.ladder_kind()
@@ -161,8 +177,7 @@ class Engine:
         first = self.first_model()
         backend = self.backend_for(Rung(model=first, endpoint=persona.model_ref.endpoint))
         if isinstance(backend, OllamaBackend):
-            cache = self._services.setdefault("vram", VramCache())
-            vram = await cache.get(backend, self.settings.cascade.vram_headroom_mb)
+            vram = await self.vram.get(backend, self.settings.cascade.vram_headroom_mb)
         request = RouteRequest(
             kind=kind,
             persona=persona,
@@ -244,11 +259,11 @@ class Engine:
     def token_breakdown(self) -> ContextBreakdown:
         """What the next turn would send, per section, against its first model's num_ctx
         (`/tokens`). It may build the repo map: call it from a worker thread."""
-        return token_breakdown(self)
+        return self.budget.token_breakdown()
 
     async def compact(self) -> CompactionResult:
         """Summarise the session's older turns now (`/compact`); the last exchange stays."""
-        return await compact_now(self)
+        return await self.budget.compact_now()
 
     def _repo_relative(self, raw: str) -> str:
         path = Path(raw).expanduser()
@@ -276,14 +291,10 @@ class Engine:
         tests: bool | None = None,
     ) -> AsyncIterator[TurnEvent]:
         """Run one turn over the session; the session's files and history follow it."""
-        from ingle.core.agent.commit_messages import commit_messager
-        from ingle.core.agent.gating import gate_check_for
-        from ingle.core.agent.test_gate import test_check_for
-        from ingle.core.repomap.service import repo_mapper_for
-
         planned = await self.plan_route(
-            prompt_estimate(self, instruction), escalate=escalate, instruction=instruction
+            self.budget.prompt_estimate(instruction), escalate=escalate, instruction=instruction
         )
+        dirs = self.workbench.dirs
         deps = TurnDeps(
             settings=self.settings,
             store=self.store,
@@ -293,12 +304,13 @@ class Engine:
             backend_for=self.backend_for,
             approver=approver,
             rungs=planned.rungs,
-            gates=gate_check_for(self, gates),
-            repo_map=repo_mapper_for(self),
+            gates=None if gates == "off" else gate_check_for(self.workbench.gates, self.root, gates),
+            repo_map=self.repo_map,
             commit_message=(commit_messager(self.workbench.caller, self.registry)
                             if self.settings.git.generate_messages else None),
             required_gates=tuple(self.settings.gates.required),
-            tests=test_check_for(self) if self.tests_enabled(tests) else None,
+            tests=(test_check_for(self.settings, self.root, dirs.tools)
+                   if self.tests_enabled(tests) else None),
             rung_timeout_s=self.settings.cascade.rung_timeout_s,
             claude_withheld=planned.claude_withheld,
             route_notes=planned.notes,
@@ -360,11 +372,10 @@ class Engine:
                 return choice
         return self.settings.tests.enabled
 
-    def service(self, name: str) -> Any:
-        return self._services.get(name)
-
-    def set_service(self, name: str, value: Any) -> None:
-        self._services[name] = value
+    async def run_tests(self, full: bool = True) -> TestRunResult | None:
+        """`/test` in the chat: the repository's tests as it is now."""
+        return await run_repository_tests(self.settings, self.root, self.workbench.dirs.tools,
+                                          full=full)
 
     # -- git ---------------------------------------------------------------------------
 
@@ -377,11 +388,6 @@ class Engine:
         return self.repo.last_ingle_diff() if self.repo is not None else ""
 
     async def aclose(self) -> None:
-        for service in self._services.values():
-            closer = getattr(service, "aclose", None)
-            if closer is not None:
-                await closer()
-        self._services.clear()
         if self.repo is not None:
             self.repo.close()
         await self.workbench.aclose()

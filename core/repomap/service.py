@@ -1,31 +1,38 @@
-"""The repo map as a turn uses it: one RepoMap per engine, built at the planner's budget."""
+"""The repo map as a turn uses it: one RepoMap per session, built on first use at the
+planner's budget."""
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ingle.core.agent.engine import Engine
-    from ingle.core.agent.turn_types import RepoMapper
-
-SERVICE = "repo_map"
+    from ingle.core.repomap.map import RepoMap
+    from ingle.memory.store import Store
 
 
-def repo_mapper_for(engine: Engine) -> RepoMapper:
-    """A callable giving the map text at a token budget. The context planner calls it from
-    a worker thread with the budget it decided; the RepoMap (and its in-memory tag cache)
-    lives as long as the engine, so later turns are warm."""
-    lock = threading.Lock()  # first use from two threads must not build two maps
+class LazyRepoMap:
+    """Called with (chat files, instruction, token budget), gives the map text. The context
+    planner calls it from a worker thread with the budget it decided; the RepoMap (and its
+    in-memory tag cache) is built on the first call and lives as long as the session, so
+    later turns are warm."""
 
-    def mapper(chat_files: set[str], instruction: str, budget: int) -> str:
-        from ingle.core.repomap.map import RepoMap, identifiers_in
+    def __init__(self, root: Path, store: Store) -> None:
+        self.root = root
+        self.store = store
+        self._map: RepoMap | None = None
+        self._lock = threading.Lock()  # first use from two threads must not build two maps
 
-        with lock:
-            repo_map = engine.service(SERVICE)
-            if repo_map is None:
-                repo_map = RepoMap(engine.root, engine.store)
-                engine.set_service(SERVICE, repo_map)
-        return repo_map.build(chat_files, identifiers_in(instruction), budget).text
+    def __call__(self, chat_files: set[str], instruction: str, budget: int) -> str:
+        from ingle.core.repomap.map import identifiers_in
 
-    return mapper
+        return self.get().build(chat_files, identifiers_in(instruction), budget).text
+
+    def get(self) -> RepoMap:
+        from ingle.core.repomap.map import RepoMap
+
+        with self._lock:
+            if self._map is None:
+                self._map = RepoMap(self.root, self.store)
+            return self._map

@@ -249,13 +249,12 @@ class ChatScreen(Screen[None]):
     @work(exclusive=True, group="turn", exit_on_error=False)
     async def run_tests_now(self) -> None:
         """`/test`: the repository's tests on its current state, shown like a gate result."""
-        from ingle.core.agent.test_gate import run_repository_tests
         from ingle.core.agent.turn_report import tests_event
 
         presenter = TurnPresenter(self.transcript, self.status, self.save_entries)
         self.status.set(busy=True)
         try:
-            result = await run_repository_tests(self.engine)
+            result = await self.engine.run_tests()
             if result is None:
                 self.add_entry(step("no test command found: set [tests] command in your config", "warn"))
             else:
