@@ -106,6 +106,10 @@ class Engine:
                 "(`ingle persona list` shows them)"
             )
         session = ChatSession(persona=choice.name)
+        if git_repo is not None:  # a turn interrupted between write and commit: undo it now
+            from ingle.core.agent.landing_journal import recover
+
+            loaded.notices.extend(recover(git_repo))
         return cls(workbench, root, git_repo, session)
 
     # -- what the front ends read -----------------------------------------------------

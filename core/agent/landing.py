@@ -3,12 +3,15 @@ the commit, then any shell commands the model suggested (each approved first).""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 
 from ingle.core.agent.approvals import ApprovalRequest, refusal_of
 from ingle.core.backends.errors import BackendError
 from ingle.core.edits.diffs import unified_diff
-from ingle.core.edits.writing import WriteFailed, write_atomically
+from ingle.core.agent import landing_journal
+from ingle.core.edits.writing import ChangedOnDisk, WriteFailed, write_atomically
 from ingle.core.agent.events import (
     Committed,
     Notice,
@@ -42,48 +45,97 @@ async def land(
     ):
         yield finish(False, "refused", error=refusal_of(deps.approver))
         return
-    # The user may have saved a file while the model was answering: never overwrite that.
-    for rel in paths:
-        if read_text_file(deps.root / rel) != state.originals.get(rel):
-            yield finish(
-                False, "refused",
-                error=f"{rel} changed on disk during the turn; nothing was written. Ask again.",
-            )
-            return
     commit = options.commit and deps.repo is not None
-    message = ""
-    if commit:
-        try:
-            ignored = deps.repo.ignored_files(paths)
-            if ignored:
-                raise GitOperationError(
-                    f"git ignores {', '.join(sorted(ignored))}, so the edit could not be committed "
-                    "or undone", "un-ignore the file or use --no-commit",
-                )
-            saved = deps.repo.protect_user_changes(paths, deps.settings.git.dirty_files)
-        except GitOperationError as exc:
-            yield finish(False, "refused", error=str(exc))
-            return
-        if saved is not None:
-            yield UserChangesSaved(turn_id=turn_id, commit=saved.sha, files=saved.files)
-        message = await commit_message(deps, instruction, paths, diff)
+    # The message is asked for before the final check: a save made while the model writes
+    # it must be seen by that check, never overwritten.
+    message = await commit_message(deps, instruction, paths, diff) if commit else ""
+    lock = deps.repo.landing_lock() if deps.repo is not None else None
+    if lock is not None:  # one landing per work tree at a time, across processes
+        await asyncio.to_thread(lock.acquire)
     try:
-        write_atomically(deps.root, changed)
-    except WriteFailed as exc:  # every file is back as it was: say so and stop
-        yield finish(False, "refused", error=f"{exc}\nNothing was written.")
+        outcome = _land_locked(deps, state, turn_id, changed, message, commit)
+    finally:
+        if lock is not None:
+            lock.release()
+    for event in outcome.events:
+        yield event
+    if outcome.refusal is not None:
+        yield finish(False, outcome.refusal[0], error=outcome.refusal[1])
         return
-    commit_sha = None
-    if commit:
-        try:
-            info = deps.repo.commit_ingle_change(paths, message, state.created, turn_id)
-        except GitOperationError as exc:
-            yield Notice(turn_id=turn_id, level="error", message=f"written but not committed: {exc}")
-        else:
-            commit_sha = info.sha
-            yield Committed(turn_id=turn_id, commit=info.sha, message=message, files=info.files)
     async for event in offer_shell(deps, state, turn_id, options):
         yield event
-    yield finish(True, "committed" if commit_sha else "applied", files_changed=paths, commit=commit_sha)
+    yield finish(
+        True, "committed" if outcome.commit_sha else "applied", files_changed=paths,
+        commit=outcome.commit_sha,
+    )
+
+
+@dataclass
+class _Landed:
+    events: list[TurnEvent] = field(default_factory=list)
+    refusal: tuple[str, str] | None = None  # (outcome, error)
+    commit_sha: str | None = None
+
+    def refuse(self, outcome: str, error: str) -> _Landed:
+        self.refusal = (outcome, error)
+        return self
+
+
+def _land_locked(
+    deps: TurnDeps, state: TurnState, turn_id: str, changed: dict[str, str], message: str,
+    commit: bool,
+) -> _Landed:
+    """Under the landing lock: check, protect the user's work, journal, write, commit."""
+    landed = _Landed()
+    paths = sorted(changed)
+    repo = deps.repo
+    if repo is not None:
+        for notice in landing_journal.recover(repo):
+            landed.events.append(Notice(turn_id=turn_id, level="warning", message=notice))
+    # The user may have saved a file (or another Ingle landed) since the turn read it.
+    for rel in paths:
+        if read_text_file(deps.root / rel) != state.originals.get(rel):
+            return landed.refuse(
+                "refused", f"{rel} changed on disk during the turn; nothing was written. Ask again.",
+            )
+    if commit and repo is not None:
+        try:
+            blocked = repo.uncommittable(paths)
+            if blocked:
+                raise GitOperationError(
+                    "the edit could not be committed or undone: "
+                    + "; ".join(f"{p}: {why}" for p, why in sorted(blocked.items())),
+                    "un-ignore the file, edit it in its own repository, or use --no-commit",
+                )
+            saved = repo.protect_user_changes(paths, deps.settings.git.dirty_files)
+        except GitOperationError as exc:
+            return landed.refuse("refused", str(exc))
+        if saved is not None:
+            landed.events.append(UserChangesSaved(turn_id=turn_id, commit=saved.sha, files=saved.files))
+    journal = landing_journal.begin(repo, turn_id, state.originals, changed) if repo else None
+    try:
+        write_atomically(deps.root, changed, expected=state.originals)
+    except WriteFailed as exc:  # every file is back as it was: say so and stop
+        if repo is not None:
+            landing_journal.end(repo)
+        text = str(exc) if isinstance(exc, ChangedOnDisk) else f"{exc}\nNothing was written."
+        return landed.refuse("refused", text)
+    if commit and repo is not None and journal is not None:
+        try:
+            info = repo.commit_ingle_change(paths, message, state.created, turn_id)
+        except GitOperationError as exc:
+            restored, kept = landing_journal.roll_back(repo, journal)
+            landing_journal.end(repo)
+            what = "the files were put back as they were" if not kept else (
+                f"{', '.join(kept)} changed meanwhile and {'were' if len(kept) > 1 else 'was'} left as is"
+            )
+            return landed.refuse("not_committed", f"not committed: {exc}; {what}")
+        landing_journal.end(repo)
+        landed.commit_sha = info.sha
+        landed.events.append(Committed(turn_id=turn_id, commit=info.sha, message=message, files=info.files))
+    elif repo is not None:
+        landing_journal.end(repo)
+    return landed
 
 
 async def commit_message(deps: TurnDeps, instruction: str, paths: list[str], diff: str) -> str:

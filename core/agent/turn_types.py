@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from ingle.core.backends.types import ChatMessage, Usage
 from ingle.core.config.settings import Settings
 from ingle.core.context.fitting import ContextTools
 from ingle.core.edits.models import ParsedReply
-from ingle.core.edits.paths import normalise
+from ingle.core.edits.paths import check_readable, git_ignored
 from ingle.core.vcs import IngleRepo
 from ingle.memory.store import Store
 from ingle.personas.resolved import ResolvedPersona
@@ -103,6 +104,11 @@ class TurnState:
             if rel in self.chat_files:
                 continue
             path = root / rel
+            if os.path.lexists(path):
+                verdict = check_readable(rel, root)
+                if not verdict.ok:
+                    notices.append(f"{verdict.reason}; left out of the chat")
+                    continue
             text = read_text_file(path)
             if text is None and path.exists():
                 notices.append(f"{rel} is not UTF-8 text; left out of the chat")
@@ -113,21 +119,19 @@ class TurnState:
         return notices
 
     def files_wanted(self, root: Path, parsed: ParsedReply) -> list[str]:
-        """Existing repository files the reply edits or names that are not in the chat."""
+        """Existing repository files the reply edits or names that are not in the chat:
+        regular files only, checked after resolving symlinks (core.edits.paths), and never
+        one git ignores (`.env`): only the user may put such a file in the chat."""
         wanted: list[str] = []
         names = [e.path for e in parsed.edits] or parsed.mentioned_paths
         for raw in names:
-            rel = normalise(raw).path
-            if rel is None or rel in self.chat_files or rel in wanted:
+            verdict = check_readable(raw, root)
+            rel = verdict.path
+            if not verdict.ok or rel is None or rel in self.chat_files or rel in wanted:
                 continue
-            path = root / rel
-            try:
-                inside = path.resolve().is_relative_to(root.resolve())
-            except OSError:
-                inside = False
-            if inside and path.is_file() and ".git" not in Path(rel).parts:
-                wanted.append(rel)
-        return wanted
+            wanted.append(rel)
+        ignored = git_ignored(root, wanted)
+        return [rel for rel in wanted if rel not in ignored]
 
 
 def read_text_file(path: Path) -> str | None:

@@ -2,15 +2,20 @@
 
 Model output is untrusted input. A path is refused, with a reason the person (and the
 model, on retry) can act on, when it is absolute, climbs out with `..`, resolves through
-a symlink to somewhere outside the repository, points into `.git`, names a directory or
-a binary file, or names a file the user has not put in the chat (new files only when
-the user allows them). Accepted paths come back repo-relative, in posix form.
+a symlink to somewhere outside the repository, points into `.git` or the hooks directory
+`core.hooksPath` names (files there run as code on the next commit), names a directory,
+a FIFO or any other non-regular file, a binary file, or a file the user has not put in
+the chat (new files only when the user allows them). Every check runs on the path with
+its symlinks resolved, and an OS error on the way (a name too long, a loop) means "not a
+usable file", with the reason. Accepted paths come back repo-relative, in posix form.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
+import subprocess
 from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 
@@ -103,9 +108,11 @@ def check_edit_path(
     if not contained.ok:
         return contained
     full = root / rel
-    exists = os.path.lexists(full)
-    if exists and full.is_dir():
-        return _refuse("is_directory", f"{rel} is a directory, not a file", rel)
+    exists = contained.exists
+    if exists:
+        usable = _regular_file(rel, full)
+        if not usable.ok:
+            return usable
     if is_binary(rel, contents.get(rel), full if exists else None):
         return _refuse("binary_file", f"{rel} is a binary file; Ingle only edits text", rel)
     if rel in chat_files:
@@ -127,11 +134,14 @@ def check_edit_path(
 
 def check_containment(rel: str, real_root: Path) -> PathVerdict:
     """Does `rel`, with every symlink on the way resolved, stay inside the repository
-    and out of .git? `real_root` must already be resolved."""
+    and out of .git and the hooks directory? `real_root` must already be resolved."""
     try:
-        resolved = Path(os.path.realpath(real_root / rel))
+        resolved = Path(os.path.realpath(real_root / rel, strict=False))
+        os.lstat(resolved)
+    except FileNotFoundError:
+        pass  # a new file: its parents were resolved all the same
     except (OSError, ValueError) as exc:
-        return _refuse("bad_path", f"{rel} cannot be resolved: {exc}", rel)
+        return _unusable(rel, exc)
     if not resolved.is_relative_to(real_root) or resolved == real_root:
         return _refuse(
             "outside_repo",
@@ -141,7 +151,82 @@ def check_containment(rel: str, real_root: Path) -> PathVerdict:
     inside = PurePosixPath(resolved.relative_to(real_root).as_posix())
     if any(p.lower() == ".git" for p in inside.parts):
         return _refuse("git_dir", f"{rel} leads into .git; Ingle never edits git's own files", rel)
+    hooks = hooks_dir(real_root)
+    if hooks is not None and resolved.is_relative_to(hooks):
+        return _refuse(
+            "git_dir",
+            f"{rel} is in the git hooks directory ({hooks.relative_to(real_root).as_posix()}, "
+            "core.hooksPath); files there run as code on every commit, so Ingle never touches them",
+            rel,
+        )
     return PathVerdict(path=rel, exists=os.path.lexists(resolved))
+
+
+def check_readable(raw: str, repo_root: Path) -> PathVerdict:
+    """May the file `raw` names be read and shown to a model? Only an existing regular
+    file inside the repository, outside .git and the hooks directory, after resolving."""
+    verdict = normalise(raw)
+    if not verdict.ok or verdict.path is None:
+        return verdict
+    root = Path(os.path.realpath(repo_root))
+    contained = check_containment(verdict.path, root)
+    if not contained.ok:
+        return contained
+    if not contained.exists:
+        return _refuse("bad_path", f"{verdict.path} does not exist", verdict.path)
+    usable = _regular_file(verdict.path, root / verdict.path)
+    return usable if not usable.ok else PathVerdict(path=verdict.path, exists=True)
+
+
+def hooks_dir(real_root: Path) -> Path | None:
+    """The resolved directory git runs hooks from when it lies inside the work tree
+    (husky's `.husky/_`, `.githooks`); None when it is outside it or git cannot say."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(real_root), "rev-parse", "--git-path", "hooks"],
+            capture_output=True, text=True, check=False,
+        )
+    except OSError:
+        return None
+    out = done.stdout.strip()
+    if done.returncode != 0 or not out:
+        return None
+    where = Path(os.path.realpath(real_root / out))
+    return where if where.is_relative_to(real_root) and where != real_root else None
+
+
+def git_ignored(real_root: Path, rels: Collection[str]) -> set[str]:
+    """Which of `rels` git ignores (tracked files never count as ignored). Such files
+    (`.env`, build output) are never sent to a model unless the user names them."""
+    if not rels:
+        return set()
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(real_root), "check-ignore", "--stdin", "-z"],
+            input="\0".join(rels) + "\0", capture_output=True, text=True, check=False,
+        )
+    except OSError:
+        return set()
+    return {p for p in done.stdout.split("\0") if p} if done.returncode in (0, 1) else set()
+
+
+def _regular_file(rel: str, full: Path) -> PathVerdict:
+    """stat (after symlinks) without opening: a FIFO or device would block a read forever."""
+    try:
+        info = os.stat(full)
+    except (OSError, ValueError) as exc:
+        return _unusable(rel, exc)
+    if stat.S_ISDIR(info.st_mode):
+        return _refuse("is_directory", f"{rel} is a directory, not a file", rel)
+    if not stat.S_ISREG(info.st_mode):
+        return _refuse("bad_path", f"{rel} is not a usable file: not a regular file", rel)
+    return PathVerdict(path=rel, exists=True)
+
+
+def _unusable(rel: str, exc: BaseException) -> PathVerdict:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    shown = rel if len(rel) <= 120 else rel[:117] + "..."
+    return _refuse("bad_path", f"{shown} is not a usable file: {reason}", rel)
 
 
 def is_binary(rel: str, text: str | None, on_disk: Path | None) -> bool:
@@ -154,7 +239,15 @@ def is_binary(rel: str, text: str | None, on_disk: Path | None) -> bool:
     if on_disk is None:
         return False
     try:
-        with open(on_disk, "rb") as handle:
-            return b"\x00" in handle.read(_SNIFF_BYTES)
+        # O_NONBLOCK: should a FIFO get here after all, the open must not wait for a writer.
+        fd = os.open(on_disk, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return True  # not text Ingle can edit
+        return b"\x00" in os.read(fd, _SNIFF_BYTES)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)

@@ -9,6 +9,11 @@ where a file should be) happen here. Commit: `os.replace` each temp over its fil
 If one of those fails, every file already replaced is put back from its backup (new
 files are removed, directories made for them too), so the tree is never left
 half-written. Symlinks inside the repository are written through, not replaced.
+
+With `expected` (the text each file had when the turn read it; absent: the file must not
+exist), every file is compared with it while preparing and again right before its
+replace: a save the user made meanwhile stops the whole write (ChangedOnDisk), and the
+save is kept.
 """
 
 from __future__ import annotations
@@ -35,6 +40,10 @@ class WriteFailed(IngleError):
         self.unrestored = unrestored
 
 
+class ChangedOnDisk(WriteFailed):
+    """A file is no longer what the turn read: someone saved it meanwhile."""
+
+
 @dataclass
 class _Staged:
     rel: str
@@ -47,7 +56,9 @@ class _Staged:
     replaced: bool = False
 
 
-def write_atomically(repo_root: Path, new_contents: Mapping[str, str]) -> None:
+def write_atomically(
+    repo_root: Path, new_contents: Mapping[str, str], expected: Mapping[str, str] | None = None
+) -> None:
     """Write every file of `new_contents` (repo-relative posix path -> text), or none."""
     root = Path(os.path.realpath(repo_root))
     targets = _resolve_targets(root, new_contents)
@@ -58,6 +69,11 @@ def write_atomically(repo_root: Path, new_contents: Mapping[str, str]) -> None:
         for rel, target in targets:
             preparing = rel
             staged.append(_stage(rel, target, new_contents[rel], made_dirs))
+            if expected is not None:
+                _check_unchanged(staged[-1], expected)
+    except ChangedOnDisk:
+        _discard(staged, made_dirs)
+        raise
     except OSError as exc:
         _discard(staged, made_dirs)
         raise WriteFailed(
@@ -67,8 +83,14 @@ def write_atomically(repo_root: Path, new_contents: Mapping[str, str]) -> None:
         ) from exc
     for item in staged:
         try:
+            if expected is not None:
+                _check_unchanged(item, expected)
             os.replace(item.temp, item.target)
             item.replaced = True
+        except ChangedOnDisk:
+            _roll_back(staged)
+            _discard(staged, made_dirs)
+            raise
         except OSError as exc:
             unrestored = _roll_back(staged)
             _discard(staged, made_dirs, keep_backups=bool(unrestored))
@@ -144,6 +166,22 @@ def _stage(rel: str, target: Path, text: str, made_dirs: list[Path]) -> _Staged:
         except OSError:
             item.backup = None  # no hard links here: restore from the bytes in memory
     return item
+
+
+def _check_unchanged(item: _Staged, expected: Mapping[str, str]) -> None:
+    """Is the file on disk still the text the turn read (or still absent, for a new one)?"""
+    want = expected.get(item.rel)
+    try:
+        now: bytes | None = item.target.read_bytes() if os.path.lexists(item.target) else None
+    except OSError:
+        now = None
+    same = (now is None) if want is None else (now is not None and now == want.encode("utf-8"))
+    if not same:
+        raise ChangedOnDisk(
+            f"{item.rel} changed on disk during the turn; nothing was written and your "
+            "version is kept",
+            "ask again: the next turn reads the file as it is now",
+        )
 
 
 def _make_parents(directory: Path, made_dirs: list[Path]) -> None:

@@ -2,8 +2,9 @@
 work before Ingle touches it) and Ingle's (one per successful turn, marked).
 
 Both commit only the named paths (`git commit -- paths`), so whatever else the user has
-staged stays staged and out of the commit. Hooks are skipped (--no-verify): a pre-commit
-hook must not be able to block saving the user's work, nor rewrite Ingle's gated edit.
+staged stays staged and out of the commit. No hook runs (IngleRepo.run points
+core.hooksPath at nothing): a pre-commit hook must not block saving the user's work nor
+rewrite Ingle's gated edit, and a hook file the model wrote must never run.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal, Self
 from ingle.core.vcs import commits, undo
 from ingle.core.vcs.errors import DirtyFilesRefused, GitOperationError
 from ingle.core.vcs.identity import user_identity
+from ingle.core.vcs.landing_lock import LOCK_NAME, LandingLock
 from ingle.core.vcs.marks import created_files_of, is_ingle_commit, turn_id_of
 from ingle.core.vcs.models import CommitInfo, Identity, UndoResult
 
@@ -111,7 +112,9 @@ class IngleRepo:
     def run_status(self, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
         full_env = {"GIT_LITERAL_PATHSPECS": "1", **(env or {})}
         status, out, err = self._repo.git.execute(
-            [self._executable, *args],
+            # No hooks, ever: with core.hooksPath inside the tree (husky's `.husky/_`), a hook
+            # is a file the model could have written, and `--no-verify` skips only two of them.
+            [self._executable, "-c", f"core.hooksPath={os.devnull}", *args],
             env=full_env,
             with_extended_output=True,
             with_exceptions=False,
@@ -179,6 +182,34 @@ class IngleRepo:
         """Paths git ignores: a turn should not edit them, as no commit can protect them."""
         return {path for path, code in self.status(paths).items() if code == IGNORED}
 
+    def uncommittable(self, paths: Iterable[str | os.PathLike[str]]) -> dict[str, str]:
+        """Paths a commit of this repository could not hold, each with why: ignored by git
+        (new files under an ignored directory too, which `status` cannot see), or inside a
+        submodule or a nested repository. Checked before writing, so nothing is left
+        written but uncommitted."""
+        wanted = sorted({self.rel(p) for p in paths})
+        found: dict[str, str] = {}
+        if not wanted:
+            return found
+        for path in wanted:  # one call each: a turn writes a handful of files
+            # check-ignore takes plain paths, and refuses literal-pathspec mode outright.
+            if self.run_status("check-ignore", "-q", "--", path, env={"GIT_LITERAL_PATHSPECS": "0"})[0] == 0:
+                found[path] = "git ignores it"
+        gitlinks = {
+            line.split("\t", 1)[1]
+            for line in self.run("ls-files", "--stage", "-z").split("\0")
+            if line.startswith("160000 ") and "\t" in line
+        }
+        for path in wanted:
+            parts = PurePath(path).parts
+            for n in range(1, len(parts)):
+                prefix = "/".join(parts[:n])
+                if prefix in gitlinks:
+                    found.setdefault(path, f"it is inside the submodule {prefix}")
+                elif os.path.lexists(self.root / prefix / ".git"):
+                    found.setdefault(path, f"it is inside the nested repository {prefix}")
+        return found
+
     def operation_in_progress(self) -> str | None:
         """What git is waiting for the user to finish ("a merge", "a rebase"...), if anything."""
         for marker, what in _IN_PROGRESS.items():
@@ -188,6 +219,17 @@ class IngleRepo:
 
     def user_identity(self) -> Identity:
         return user_identity(self.config_value)
+
+    def state_file(self, name: str) -> Path:
+        """A file of Ingle's own in the git directory (never in the work tree)."""
+        return self._git_dir / name
+
+    def landing_lock(self) -> LandingLock:
+        """The per-work-tree lock a turn holds from its final check to its commit."""
+        return LandingLock(self.state_file(LOCK_NAME))
+
+    def head_message(self) -> str:
+        return str(self._repo.head.commit.message) if self.has_commits() else ""
 
     # -- commits -----------------------------------------------------------------------
 
