@@ -86,6 +86,26 @@ class TurnTotals:
 
 
 @dataclass
+class Attempt:
+    """One model call of a turn and what became of it. A phase that finds a problem sets
+    `failure` (the repair prompt for the model), `problem` (the same for the person),
+    `reason` (one line, for the next AttemptStarted) and `verdict` (for the ledger)."""
+
+    number: int
+    rung: Rung
+    reply: str = ""
+    call_ids: list[int] = field(default_factory=list)
+    parsed: ParsedReply | None = None
+    failure: str = ""
+    problem: str = ""
+    reason: str = ""
+    verdict: str = "passed"
+
+    def fail(self, failure: str, problem: str, reason: str, verdict: str) -> None:
+        self.failure, self.problem, self.reason, self.verdict = failure, problem, reason, verdict
+
+
+@dataclass
 class TurnState:
     chat_files: list[str]
     originals: dict[str, str]  # file -> text on disk at the start (absent: new file)
