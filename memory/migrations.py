@@ -180,6 +180,82 @@ def _v6_evals(db: sqlite_utils.Database) -> None:
         foreign_keys=[("sample_id", "eval_samples", "id")],
     )
 
+def _v7_memories(db: sqlite_utils.Database) -> None:
+    # Per-persona memories (memory/memories.py): never deleted on a model's say-so, only
+    # superseded or archived, with an append-only history of every change.
+    db["memories"].create(
+        {
+            "id": int,
+            "persona": str,
+            "repo": str,  # "" unless the memory is about one project
+            "kind": str,
+            "text": str,
+            "norm_hash": str,
+            "source_turn": str,
+            "status": str,
+            "superseded_by": int,
+            "pinned": int,
+            "use_count": int,
+            "last_used_at": float,
+            "valid_from": float,
+            "created_at": float,
+            "updated_at": float,
+            "embedding": bytes,
+            "embedding_model": str,
+            "embedding_dim": int,
+        },
+        pk="id",
+    )
+    db["memories"].create_index(["persona", "status"])
+    db["memories"].create_index(["persona", "norm_hash"])
+    db["memories"].enable_fts(["text"], tokenize="porter unicode61", create_triggers=True)
+    db["memory_history"].create(
+        {
+            "id": int,
+            "memory_id": int,
+            "op": str,
+            "old": str,  # JSON of the changed fields before, or ""
+            "new": str,
+            "actor": str,
+            "at": float,
+        },
+        pk="id",
+    )
+    db["memory_history"].create_index(["memory_id", "id"])
+
+
+def _v8_corrections(db: sqlite_utils.Database) -> None:
+    # Corrections (memory/corrections.py): what a model said, what the user made of it.
+    db["corrections"].create(
+        {
+            "id": int,
+            "domain": str,
+            "persona": str,
+            "input": str,
+            "output": str,
+            "corrected": str,
+            "note": str,
+            "source": str,
+            "pattern": str,
+            "created_at": float,
+        },
+        pk="id",
+    )
+    db["corrections"].create_index(["domain", "pattern"])
+    db["corrections"].enable_fts(["input"], tokenize="porter unicode61", create_triggers=True)
+    db["correction_rules"].create(
+        {
+            "id": int,
+            "domain": str,
+            "pattern": str,
+            "output": str,
+            "support": int,
+            "created_at": float,
+        },
+        pk="id",
+    )
+    db["correction_rules"].create_index(["domain", "pattern"], unique=True)
+
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_calls_and_trust,
@@ -188,4 +264,6 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v4_token_calibration,
     _v5_conversations,
     _v6_evals,
+    _v7_memories,
+    _v8_corrections,
 ]

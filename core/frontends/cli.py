@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("stats", "tokens, time and money by model and rung; how much stayed local"),
     "check": ("check", "run the compile and browser gates on files and print the diagnostics"),
     "eval": ("eval", "run eval suites over personas x models; report, diff, re-score runs"),
+    "memory": ("memory", "a persona's memories: ls, add, search, forget, restore, history, export"),
 }
 
 __all__ = ["COMMANDS", "EXIT_FAILED", "EXIT_OK", "EXIT_UNREACHABLE", "EXIT_USAGE", "main"]
