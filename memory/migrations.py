@@ -180,6 +180,7 @@ def _v6_evals(db: sqlite_utils.Database) -> None:
         foreign_keys=[("sample_id", "eval_samples", "id")],
     )
 
+
 def _v7_memories(db: sqlite_utils.Database) -> None:
     # Per-persona memories (memory/memories.py): never deleted on a model's say-so, only
     # superseded or archived, with an append-only history of every change.
