@@ -66,7 +66,8 @@ def answer(summary: str = SUMMARY):
 
 async def run(engine: Engine, text: str) -> list[TurnEvent]:
     approver = FixedApprover(edits=True, shell=False, add_files=True)
-    return [event async for event in engine.run_turn(text, approver, gates="off")]
+    # Questions about the history: a reply without an edit answers them.
+    return [event async for event in engine.run_turn(text, approver, mode="ask", gates="off")]
 
 
 def chats(fake: FakeOllama, model: str) -> list[dict]:
