@@ -16,11 +16,25 @@ _TRUNCATION_MIN_ESTIMATE = 512
 _TRUNCATION_RATIO = 0.5
 
 _SNAPSHOT_SUFFIX = re.compile(r"-\d{8}$")
+# Chat templates wrap each message in role markers (<|im_start|>user\n ... <|im_end|>\n)
+# and open the assistant's turn at the end.
+MESSAGE_OVERHEAD_TOKENS = 4
+REQUEST_OVERHEAD_TOKENS = 3
 
 
 def estimate_prompt_tokens(request: ChatRequest) -> int:
     chars = sum(len(m.content) + len(m.thinking or "") for m in request.messages)
     return chars // CHARS_PER_TOKEN
+
+
+def framing_tokens(message_count: int) -> int:
+    """The tokens a chat template adds around `message_count` messages (about)."""
+    return REQUEST_OVERHEAD_TOKENS + MESSAGE_OVERHEAD_TOKENS * message_count
+
+
+def prompt_text(request: ChatRequest) -> str:
+    """The request's messages as one text, for a tokenizer to count."""
+    return "\n".join(m.content + (m.thinking or "") for m in request.messages)
 
 
 def apportion_thinking(output_tokens: int, thinking_chars: int, text_chars: int) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -55,17 +56,50 @@ class ServerLabel:
 
 
 def error_text(body: bytes) -> str:
-    """The server's own error message from `{"error": "..."}` or `{"error": {"message": ...}}`."""
+    """The server's own error message from `{"error": "..."}`, `{"error": {"message": ...}}`
+    or FastAPI's `{"detail": [...]}`, tidied to one line a person can read."""
     try:
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return body.decode("utf-8", "replace").strip()[:500]
+        return _tidy(body.decode("utf-8", "replace"))
     if isinstance(data, dict):
+        if isinstance(data.get("detail"), list):  # FastAPI's 422: a list of field errors
+            return "; ".join(_field_error(e) for e in data["detail"] if isinstance(e, dict))
         error = data.get("error", data)
         if isinstance(error, dict):
-            return str(error.get("message") or error)
-        return str(error)
-    return str(data)[:500]
+            return _tidy(str(error.get("message") or error.get("detail") or error))
+        return _tidy(str(error))
+    return _tidy(str(data))
+
+
+# A pydantic validation error repr inside a message (llama-cpp-python answers them as HTTP 500):
+# {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': "Input ..."
+_PYDANTIC_ERROR = re.compile(
+    r"'loc': \((?P<loc>[^)]*)\), 'msg': (?P<q>[\"'])(?P<msg>.*?)(?P=q)(?:, 'input': (?P<input>[^,}]*))?"
+)
+
+
+def _field_error(error: dict) -> str:
+    loc = [str(p) for p in error.get("loc") or () if p != "body"]
+    return f"{'.'.join(loc)}: {error.get('msg', '')}" if loc else str(error.get("msg", error))
+
+
+def _tidy(message: str) -> str:
+    found = [m for m in _PYDANTIC_ERROR.finditer(message)]
+    if found:
+        parts = []
+        for m in found:
+            loc = [p.strip(" '\"") for p in m["loc"].split(",") if p.strip(" '\"") not in ("", "body")]
+            got = f" (got {m['input'].strip()})" if m["input"] else ""
+            parts.append(f"{'.'.join(loc)}: {m['msg']}{got}")
+        return "; ".join(parts)
+    return " ".join(message.split())[:500]
+
+
+def _refused_shape(body: bytes) -> bool:
+    """A 5xx that is really a refusal of the request's shape (a validation error)."""
+    raw = body.decode("utf-8", "replace")
+    return bool(_PYDANTIC_ERROR.search(raw)) or "validation error" in raw.lower()
 
 
 def retry_after_s(headers: httpx.Headers) -> float | None:
@@ -129,14 +163,17 @@ def status_error(
             "wait and retry, or raise OLLAMA_MAX_QUEUE on the server",
             retry_after_s(response.headers),
         )
-    if status >= 500:
+    if status >= 500 and not _refused_shape(response.content):
+        # Quote the server; name memory only when the server itself did.
+        memory = any(w in lowered for w in ("memory", "alloc", "oom"))
         return ServerError(
             f"{label.name} failed with HTTP {status}: {message}",
-            "check the server's log; the model may have run out of memory",
+            "the server ran out of memory: use a smaller model or context, or free memory"
+            if memory else "check the server's log for the cause; the server said only this",
             partial_text=partial_text,
         )
     return BadRequest(
-        f"{label.name} rejected the request (HTTP {status}): {message}",
+        f"{label.name} rejected the request (HTTP {status}); it said: {message}",
         "this is likely an option the server or model does not support; see `ingle log --full`",
     )
 

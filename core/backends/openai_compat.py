@@ -2,8 +2,14 @@
 
 Reasoning arrives as `reasoning_content` (llama.cpp, LM Studio, older vLLM) or
 `reasoning` (Ollama /v1, newer vLLM); servers without a reasoning parser leave
-`<think>` tags in the content, which are split out here. A JSON schema is sent in
-the nested `response_format` form, the only one every server honours.
+`<think>` tags in the content, which are split out here.
+
+A JSON schema goes out as `{"type": "json_schema", ...}` (llama-server, vLLM, LM Studio);
+a server that refuses that form (llama-cpp-python's takes `{"type": "json_object",
+"schema": ...}`) gets the other one, and the client keeps using it. The reply is validated
+against the schema either way (core/backends/base.py). A stream without a usage record
+(llama-cpp-python's, even with `stream_options.include_usage`) is counted with the
+server's tokenizer, or from characters, and the Usage says so (`token_source`).
 """
 
 from __future__ import annotations
@@ -12,25 +18,39 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
-from ingle.core.backends.accounting import apportion_thinking, estimate_prompt_tokens, truncation_warning
+from ingle.core.backends.accounting import (
+    CHARS_PER_TOKEN,
+    apportion_thinking,
+    estimate_prompt_tokens,
+    framing_tokens,
+    prompt_text,
+    truncation_warning,
+)
 from ingle.core.backends.errors import IncompleteStream, StreamFailed
-from ingle.core.backends.http_errors import ServerLabel, status_error, transport_error
+from ingle.core.backends.http_errors import ServerLabel, error_text, status_error, transport_error
 from ingle.core.backends.model_info import ModelInfo
+from ingle.core.backends.server_tokenizer import ServerTokenizer
 from ingle.core.backends.think_tags import ThinkTagSplitter
 from ingle.core.backends.types import (
     ChatRequest,
     StreamEvent,
     TextDelta,
     ThinkingDelta,
+    TokenSource,
     ToolCall,
     Usage,
 )
 
 _ADMIN_TIMEOUT_S = 30.0
+SchemaForm = Literal["json_schema", "json_object"]
+
+
+class _SchemaFormRefused(Exception):
+    """The server refused `response_format.type = json_schema` before streaming anything."""
 
 
 class OpenAICompatBackend:
@@ -59,6 +79,9 @@ class OpenAICompatBackend:
             timeout=httpx.Timeout(read_timeout_s, connect=connect_timeout_s),
         )
         self._limit = asyncio.Semaphore(concurrency)
+        self._tokenizer = ServerTokenizer(self._client, self.base_url)
+        # The JSON-schema form this server takes: learned from its first refusal.
+        self.schema_form: SchemaForm = "json_schema"
 
     def wire_body(self, request: ChatRequest) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -77,7 +100,9 @@ class OpenAICompatBackend:
             body["chat_template_kwargs"] = {"enable_thinking": bool(request.think)}
             if isinstance(request.think, str):
                 body["reasoning_effort"] = "high" if request.think == "max" else request.think
-        if request.json_schema is not None:
+        if request.json_schema is not None and self.schema_form == "json_object":
+            body["response_format"] = {"type": "json_object", "schema": request.json_schema}
+        elif request.json_schema is not None:
             body["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {"name": "reply", "schema": request.json_schema, "strict": True},
@@ -87,6 +112,15 @@ class OpenAICompatBackend:
         return body
 
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        try:
+            async for event in self._stream_once(request):
+                yield event
+        except _SchemaFormRefused:  # nothing was streamed yet: ask again in the other form
+            self.schema_form = "json_object"
+            async for event in self._stream_once(request):
+                yield event
+
+    async def _stream_once(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         body = self.wire_body(request)
         text: list[str] = []
         thinking: list[str] = []
@@ -101,6 +135,8 @@ class OpenAICompatBackend:
                 async with self._client.stream("POST", "/chat/completions", json=body) as response:
                     if response.status_code != 200:
                         await response.aread()
+                        if self._refuses_schema_form(request, response):
+                            raise _SchemaFormRefused
                         raise status_error(self._label, response, request.model)
                     splitter = ThinkTagSplitter()
                     done = False
@@ -156,8 +192,38 @@ class OpenAICompatBackend:
         for index in sorted(calls):
             yield _tool_call(calls[index], self._label, text)
         ended = time.monotonic()
+        counted = await self._count(request, usage, timings, text, thinking)
         yield self._usage(request, usage, timings, finish, text, thinking,
-                          ended - started, ended - (first_token_at or ended))
+                          ended - started, ended - (first_token_at or ended), counted)
+
+    def _refuses_schema_form(self, request: ChatRequest, response: httpx.Response) -> bool:
+        if request.json_schema is None or self.schema_form != "json_schema":
+            return False
+        said = error_text(response.content)
+        return response.status_code in (400, 422, 500) and "response_format" in said \
+            and "json_schema" in said
+
+    async def _count(
+        self,
+        request: ChatRequest,
+        usage: dict[str, Any],
+        timings: dict[str, Any],
+        text: list[str],
+        thinking: list[str],
+    ) -> tuple[int, int, TokenSource] | None:
+        """(prompt, output, source) when the server reported no counts of its own."""
+        if usage or "predicted_n" in timings:
+            return None
+        reply = "".join(thinking) + "".join(text)
+        prompt = await self._tokenizer.count(prompt_text(request))
+        output = await self._tokenizer.count(reply) if prompt is not None else None
+        framing = framing_tokens(len(request.messages))
+        if prompt is not None and output is not None:
+            return prompt + framing, output, "tokenizer"
+        # No tokenizer: characters per token (the call log refines this with the
+        # model's calibration when it has one).
+        return (estimate_prompt_tokens(request) + framing,
+                -(-len(reply) // CHARS_PER_TOKEN), "estimate")
 
     def _usage(
         self,
@@ -169,10 +235,14 @@ class OpenAICompatBackend:
         thinking: list[str],
         total_s: float,
         eval_s: float,
+        counted: tuple[int, int, TokenSource] | None = None,
     ) -> Usage:
         prompt_tokens = int(usage.get("prompt_tokens") or
                             (timings.get("prompt_n", 0) + timings.get("cache_n", 0)))
         output_tokens = int(usage.get("completion_tokens") or timings.get("predicted_n", 0))
+        source: TokenSource = "server"
+        if counted is not None:
+            prompt_tokens, output_tokens, source = counted
         details = usage.get("completion_tokens_details") or {}
         thinking_tokens = details.get("reasoning_tokens")
         if thinking_tokens is None:
@@ -180,8 +250,8 @@ class OpenAICompatBackend:
                 output_tokens, sum(map(len, thinking)), sum(map(len, text))
             )
         rate = timings.get("predicted_per_second") or (output_tokens / eval_s if eval_s > 0 else 0.0)
-        warning = truncation_warning(estimate_prompt_tokens(request), prompt_tokens, None,
-                                     request.model)
+        warning = None if source != "server" else truncation_warning(
+            estimate_prompt_tokens(request), prompt_tokens, None, request.model)
         return Usage(
             model=request.model,
             prompt_tokens=prompt_tokens,
@@ -193,6 +263,7 @@ class OpenAICompatBackend:
             done_reason=finish,
             truncated=warning is not None,
             warnings=[warning] if warning else [],
+            token_source=source,
         )
 
     async def list_models(self) -> list[ModelInfo]:

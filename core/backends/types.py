@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 ThinkSetting = bool | Literal["low", "medium", "high", "max"]
+TokenSource = Literal["server", "tokenizer", "estimate"]
 
 
 class ChatMessage(BaseModel):
@@ -95,6 +96,14 @@ class Usage(BaseModel):
     cost_usd: float | None = None
     # Things the caller should tell the user (e.g. why `truncated` is set).
     warnings: list[str] = Field(default_factory=list)
+    # Where the token counts come from: the server's own usage record, the server's
+    # tokenizer run over the text afterwards (a stream without usage), or characters
+    # per token (no tokenizer either). Anything but "server" is shown as estimated.
+    token_source: TokenSource = "server"
+
+    @property
+    def estimated(self) -> bool:
+        return self.token_source != "server"
 
     @property
     def visible_tokens(self) -> int:

@@ -15,6 +15,11 @@ import math
 import sqlite3
 from collections.abc import Sequence
 
+from ingle.core.backends.accounting import (  # noqa: F401 (framing is part of this face)
+    MESSAGE_OVERHEAD_TOKENS,
+    REQUEST_OVERHEAD_TOKENS,
+    framing_tokens,
+)
 from ingle.core.backends.types import ChatMessage, Usage
 from ingle.memory.store import Store, now
 from ingle.memory.token_calibration import TokenCalibration, load_calibration, save_calibration
@@ -33,10 +38,6 @@ _MIN_SAMPLE_CHARS = 200  # tiny prompts are dominated by the template's fixed to
 _MIN_WEIGHT = 0.2  # the newest call's weight once a few have been seen
 MARGIN_PER_ERROR = 2.0  # margin = twice the typical relative error ...
 MIN_MARGIN, MAX_MARGIN = 0.03, 0.25  # ... within these bounds
-# Chat templates wrap each message in role markers (<|im_start|>user\n ... <|im_end|>\n)
-# and open the assistant's turn at the end.
-MESSAGE_OVERHEAD_TOKENS = 4
-REQUEST_OVERHEAD_TOKENS = 3
 
 
 def prior(model: str) -> TokenCalibration:
@@ -47,10 +48,6 @@ def prior(model: str) -> TokenCalibration:
 
 def message_chars(messages: Sequence[ChatMessage]) -> int:
     return sum(len(m.content) + len(m.thinking or "") for m in messages)
-
-
-def framing_tokens(message_count: int) -> int:
-    return REQUEST_OVERHEAD_TOKENS + MESSAGE_OVERHEAD_TOKENS * message_count
 
 
 class TokenEstimator:
@@ -139,8 +136,8 @@ class TokenEstimators:
     def observe(self, model: str, messages: Sequence[ChatMessage], usage: Usage) -> bool:
         """Calibrate `model` from a finished call; a truncated prompt teaches nothing
         (the server counted only what it kept)."""
-        if usage.truncated or usage.prompt_tokens <= 0:
-            return False
+        if usage.truncated or usage.prompt_tokens <= 0 or usage.estimated:
+            return False  # an estimate calibrating the estimator would only echo itself
         estimator = self.for_model(model)
         if not estimator.observe(message_chars(messages), len(messages), usage.prompt_tokens):
             return False
