@@ -68,6 +68,12 @@ class CallRecord(BaseModel):
     cost_usd: float | None = None
     repo: str | None = None
     turn_id: str | None = None
+    # "server" (its own usage record), "tokenizer" or "estimate": see core/backends/types.py.
+    token_source: str = "server"
+
+    @property
+    def tokens_estimated(self) -> bool:
+        return self.token_source != "server"
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

@@ -32,11 +32,14 @@ class TurnRecord(BaseModel):
     output_tokens: int = 0
     thinking_tokens: int = 0
     cost_usd: float = 0.0
+    # Some call of the turn had no usage from its server: the counts are estimates.
+    tokens_estimated: bool = False
 
 
 def record_turn(store: Store, record: TurnRecord) -> None:
     row = record.model_dump()
     row["ok"] = int(record.ok)
+    row["tokens_estimated"] = int(record.tokens_estimated)
     with store.db.conn:
         store.db["turns"].upsert(row, pk="turn_id")
 

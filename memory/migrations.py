@@ -258,6 +258,14 @@ def _v8_corrections(db: sqlite_utils.Database) -> None:
     db["correction_rules"].create_index(["domain", "pattern"], unique=True)
 
 
+def _v8_token_source(db: sqlite_utils.Database) -> None:
+    # Where a call's token counts come from: "server" (its usage record), "tokenizer"
+    # (the server's tokenizer over the text: a stream without usage) or "estimate"
+    # (characters per token). A turn is estimated when any of its calls was.
+    db["model_calls"].add_column("token_source", str, not_null_default="server")
+    db["turns"].add_column("tokens_estimated", int, not_null_default=0)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_calls_and_trust,
     _v2_repo_tags,
@@ -267,4 +275,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v6_evals,
     _v7_memories,
     _v8_corrections,
+    _v8_token_source,
 ]

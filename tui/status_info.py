@@ -26,6 +26,8 @@ class StatusInfo(BaseModel):
     answer_tokens: int | None = None
     thinking_tokens: int | None = None
     tokens_per_s: float | None = None
+    # The server sent no usage: the counts are Ingle's estimate ("~12 tok est.").
+    tokens_estimated: bool = False
     # The last prompt's estimate against the model's window.
     context_used: int | None = None
     num_ctx: int | None = None
@@ -43,9 +45,12 @@ class StatusInfo(BaseModel):
         if self.auto_edits:
             parts.append("auto-apply edits")
         if self.answer_tokens is not None:
-            tokens = f"{_k(self.answer_tokens)} tok"
+            about = "~" if self.tokens_estimated else ""
+            tokens = f"{about}{_k(self.answer_tokens)} tok"
             if self.thinking_tokens:
-                tokens += f" + {_k(self.thinking_tokens)} thinking"
+                tokens += f" + {about}{_k(self.thinking_tokens)} thinking"
+            if self.tokens_estimated:
+                tokens += " (estimated)"
             if self.tokens_per_s:
                 tokens += f" · {self.tokens_per_s:.0f} tok/s"
             parts.append(tokens)

@@ -90,6 +90,7 @@ class TurnPresenter:
                 answer_tokens=usage.visible_tokens,
                 thinking_tokens=usage.thinking_tokens,
                 tokens_per_s=usage.tokens_per_s or None,
+                tokens_estimated=usage.estimated,
             )
         elif isinstance(event, EditApplied):
             if event.diff:

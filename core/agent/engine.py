@@ -365,7 +365,7 @@ class Engine:
                 final_rung=last.rung if last else 0, final_model=last.model if last else "",
                 final_endpoint=last.endpoint if last else "", prompt_tokens=event.prompt_tokens,
                 output_tokens=event.output_tokens, thinking_tokens=event.thinking_tokens,
-                cost_usd=event.cost_usd,
+                cost_usd=event.cost_usd, tokens_estimated=event.tokens_estimated,
             ),
         )
 

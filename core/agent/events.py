@@ -161,6 +161,7 @@ class TurnFinished(_Event):
     cost_usd: float = 0.0
     duration_s: float = 0.0
     error: str = ""
+    tokens_estimated: bool = False  # some call had no usage from its server
 
 
 TurnEvent = Annotated[

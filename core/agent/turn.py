@@ -125,6 +125,7 @@ class _Turn:
             turn_id=self.turn_id, ok=ok, outcome=outcome, prompt_tokens=totals.prompt,
             output_tokens=totals.output, thinking_tokens=totals.thinking,
             cost_usd=round(totals.cost, 6), duration_s=round(time.monotonic() - self.started, 3),
+            tokens_estimated=totals.estimated,
             **extra,  # type: ignore[arg-type]
         )
         return self.finished

@@ -77,8 +77,10 @@ class TurnTotals:
     output: int = 0
     thinking: int = 0
     cost: float = 0.0
+    estimated: bool = False  # some call's server sent no usage: its counts are estimates
 
     def add(self, usage: Usage) -> None:
+        self.estimated = self.estimated or usage.estimated
         self.prompt += usage.prompt_tokens
         self.output += usage.output_tokens
         self.thinking += usage.thinking_tokens

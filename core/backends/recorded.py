@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+from ingle.core.backends.accounting import CHARS_PER_TOKEN, framing_tokens, prompt_text
 from ingle.core.backends.base import ModelBackend
 from ingle.core.backends.retry import RetryNotice, RetryPolicy, stream_with_retry
 from ingle.core.backends.types import ChatRequest, StreamEvent, TextDelta, ThinkingDelta, ToolCall, Usage
 from ingle.memory.call_log import CallRecord, Outcome, record_call
 from ingle.memory.store import Store
+from ingle.memory.token_calibration import load_calibration
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,8 @@ async def recorded_stream(
             elif isinstance(event, ToolCall):
                 calls.append(event)
             else:
+                if event.token_source == "estimate":
+                    event = calibrated(event, request, store)
                 usage = event
             yield event
         outcome = "ok"
@@ -115,4 +120,20 @@ def _usage_columns(usage: Usage | None) -> dict[str, Any]:
         "done_reason": usage.done_reason,
         "truncated": usage.truncated,
         "cost_usd": usage.cost_usd,
+        "token_source": usage.token_source,
     }
+
+
+def calibrated(usage: Usage, request: ChatRequest, store: Store) -> Usage:
+    """A characters-per-token estimate redone with the model's learned ratio, when the
+    model has one (learned from servers that did report counts)."""
+    try:
+        calibration = load_calibration(store, request.model)
+    except sqlite3.Error:
+        return usage
+    if calibration is None:
+        return usage
+    ratio = calibration.chars_per_token
+    prompt = math.ceil(len(prompt_text(request)) / ratio) + framing_tokens(len(request.messages))
+    output = math.ceil(usage.output_tokens * CHARS_PER_TOKEN / ratio)
+    return usage.model_copy(update={"prompt_tokens": prompt, "output_tokens": output})

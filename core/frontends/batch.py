@@ -164,8 +164,9 @@ class TextPrinter:
         elif isinstance(event, ModelFinished):
             u = event.usage
             self._line(
-                f"\n--- {u.prompt_tokens} prompt, {u.visible_tokens} answer, {u.thinking_tokens} thinking "
-                f"tokens, {u.tokens_per_s:.0f} tok/s"
+                f"\n--- {'~' if u.estimated else ''}{u.prompt_tokens} prompt, {u.visible_tokens} answer, "
+                f"{u.thinking_tokens} thinking tokens{' (estimated)' if u.estimated else ''}, "
+                f"{u.tokens_per_s:.0f} tok/s"
             )
         elif isinstance(event, EditApplied):
             self._line(f"edit {event.path}: applied ({event.step})")

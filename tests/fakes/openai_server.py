@@ -29,11 +29,18 @@ def _error_body(message: str, type_: str, status: int) -> dict[str, Any]:
 
 class FakeOpenAI(FakeServer):
     def __init__(self, models: list[str] | None = None, api_key: str | None = None,
-                 reasoning_field: str = "reasoning_content") -> None:
+                 reasoning_field: str = "reasoning_content", *, usage_in_stream: bool = True,
+                 tokenize_route: str | None = None, json_schema_form: bool = True) -> None:
         super().__init__()
         self.models = list(models if models is not None else ["qwen3-8b"])
         self.api_key = api_key
         self.reasoning_field = reasoning_field
+        # llama-cpp-python's server: no usage chunk even when asked, a tokenizer at
+        # /extras/tokenize ({"input"}) and only `json_object` (+ schema) as response_format;
+        # llama.cpp's llama-server has /tokenize ({"content"}).
+        self.usage_in_stream = usage_in_stream
+        self.tokenize_route = tokenize_route
+        self.json_schema_form = json_schema_form
 
     def route(self, ex: Exchange) -> None:
         if self.api_key and ex.request.header("authorization") != f"Bearer {self.api_key}":
@@ -46,6 +53,11 @@ class FakeOpenAI(FakeServer):
             ]})
         elif (ex.request.method, ex.request.path) == ("POST", "/v1/chat/completions"):
             self._chat(ex)
+        elif self.tokenize_route and (ex.request.method, ex.request.path) == (
+                "POST", self.tokenize_route):
+            field = "input" if self.tokenize_route == "/extras/tokenize" else "content"
+            text = str((ex.request.json or {}).get(field, ""))
+            ex.send_json(200, {"tokens": list(range(len(text.split())))})  # one per word
         else:
             ex.send_json(404, _error_body("File Not Found", "not_found_error", 404))
 
@@ -54,6 +66,15 @@ class FakeOpenAI(FakeServer):
         model = body.get("model", "")
         if self.models and model not in self.models:
             ex.send_json(404, _error_body(f"model '{model}' not found", "not_found_error", 404))
+            return
+        form = (body.get("response_format") or {}).get("type")
+        if form == "json_schema" and not self.json_schema_form:
+            # What llama-cpp-python 0.3 answers: its pydantic validation error, as HTTP 500.
+            ex.send_json(500, _error_body(
+                "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', "
+                "'response_format', 'type'), 'msg': \"Input should be 'text' or 'json_object'\", "
+                "'input': 'json_schema'}\n\n  File \"app.py\", line 376, in "
+                "create_chat_completion", "internal_server_error", 500))
             return
         reply = self.next_reply(ex.request)
         if reply is None:
@@ -94,7 +115,7 @@ class FakeOpenAI(FakeServer):
                     "tool_calls": [fragment]}, "finish_reason": None}])))
         finish = "tool_calls" if reply.tool_calls else reply.done_reason
         tail = [_data(self._chunk(model, [{"index": 0, "delta": {}, "finish_reason": finish}]))]
-        if (body.get("stream_options") or {}).get("include_usage"):
+        if self.usage_in_stream and (body.get("stream_options") or {}).get("include_usage"):
             prompt = reply.prompt_tokens if reply.prompt_tokens is not None else estimate_tokens(body)
             completion = reply.output_tokens if reply.output_tokens is not None else len(frames)
             tail.append(_data(self._chunk(model, [], usage={

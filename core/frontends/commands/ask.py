@@ -212,11 +212,20 @@ async def _ask(
     return 0
 
 
+# How an estimated count is labelled: the server sent no usage record of its own.
+ESTIMATED_BY = {
+    "tokenizer": "estimated: the server sent no usage, its tokenizer counted the text",
+    "estimate": "estimated: the server sent no usage, counted as characters / token",
+}
+
+
 def usage_line(usage: Usage, endpoint: str) -> str:
+    about = "~" if usage.estimated else ""
     line = (
-        f"{usage.model}@{endpoint}: {usage.prompt_tokens} prompt + {usage.visible_tokens} answer"
-        f" + {usage.thinking_tokens} thinking tokens, {usage.tokens_per_s:.1f} tok/s,"
-        f" {usage.total_duration_s:.1f}s"
+        f"{usage.model}@{endpoint}: {about}{usage.prompt_tokens} prompt + {about}"
+        f"{usage.visible_tokens} answer + {usage.thinking_tokens} thinking tokens"
+        + (f" ({ESTIMATED_BY[usage.token_source]})" if usage.estimated else "")
+        + f", {usage.tokens_per_s:.1f} tok/s, {usage.total_duration_s:.1f}s"
     )
     if usage.cost_usd is not None:
         line += f", ${usage.cost_usd:.4f}"

@@ -78,9 +78,12 @@ def last_user_text(request_json: str) -> str:
 
 
 def _tokens(call: CallRecord) -> str:
-    tokens = f"{call.prompt_tokens}+{call.output_tokens} tok"
+    about = "~" if call.tokens_estimated else ""
+    tokens = f"{about}{call.prompt_tokens}+{call.output_tokens} tok"
     if call.thinking_tokens:
         tokens += f" ({call.thinking_tokens} thinking)"
+    if call.tokens_estimated:
+        tokens += f" ({call.token_source} estimate)"
     return tokens
 
 
