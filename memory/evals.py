@@ -188,3 +188,36 @@ def labels_of(store: Store, run_id: str) -> dict[int, LabelRow]:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+class TurnCall(BaseModel):
+    """One model call of a stored turn, as `ingle eval capture` reads it."""
+
+    turn_id: str
+    ok: bool
+    turn_outcome: str
+    persona: str
+    call_outcome: str
+    request_json: str
+    reply_text: str
+
+
+def turn_calls(store: Store, turn: str) -> list[TurnCall]:
+    """The calls of the turn whose id is `turn` (or starts with it; "last": the newest),
+    oldest first. Empty when no such turn or it made no calls."""
+    if turn == "last":
+        found = store.db.execute("SELECT turn_id FROM turns ORDER BY started_at DESC LIMIT 1")
+    else:
+        found = store.db.execute("SELECT turn_id FROM turns WHERE turn_id LIKE ? "
+                                 "ORDER BY started_at DESC LIMIT 2", [turn + "%"])
+    ids = [r[0] for r in found.fetchall()]
+    if len(ids) != 1 and turn not in ids:
+        return []
+    turn_id = turn if turn in ids else ids[0]
+    rows = store.db.execute(
+        "SELECT t.turn_id, t.ok, t.outcome, t.persona, COALESCE(c.outcome, ''), c.request_json, "
+        "COALESCE(c.reply_text, '') FROM turns t JOIN model_calls c ON c.turn_id = t.turn_id "
+        "WHERE t.turn_id = ? ORDER BY c.started_at, c.id", [turn_id]).fetchall()
+    return [TurnCall(turn_id=r[0], ok=bool(r[1]), turn_outcome=r[2] or "", persona=r[3] or "",
+                     call_outcome=r[4], request_json=r[5] or "{}", reply_text=r[6])
+            for r in rows]

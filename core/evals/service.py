@@ -20,7 +20,7 @@ from ingle.core.evals.events import EvalEvent, RunFinished, RunStarted, SampleDo
 from ingle.core.evals.judges import Judge
 from ingle.core.evals.metrics import fold, flip_rate, subject_metrics
 from ingle.core.evals.models import (
-    CASE_JUDGES, CaseCell, CaseChange, DiffReport, RunInfo, RunReport, Subject, SubjectMetrics,
+    CASE_JUDGES, Case, CaseCell, CaseChange, DiffReport, RunInfo, RunReport, Subject, SubjectMetrics,
     Suite,
 )
 from ingle.core.evals.runner import (
@@ -199,6 +199,13 @@ class EvalService:
                 "WHERE run_id = ? AND error != '')", [run_id])
             self.store.db.execute("DELETE FROM eval_samples WHERE run_id = ? AND error != ''",
                                   [run_id])
+
+    def capture(self, turn: str, suite: str, outcome: str | None = None) -> tuple[Case, Path]:
+        """Append the stored turn `turn` to the user's suite `suite` as a case."""
+        from ingle.core.evals.capture import append_case, case_from_turn
+
+        case = case_from_turn(rows.turn_calls(self.store, turn), outcome)
+        return case, append_case(suite_files.user_suite_dir(self.wb.dirs.config), suite, case)
 
     # -- reading runs --------------------------------------------------------------------
     def resolve_run(self, given: str) -> str:

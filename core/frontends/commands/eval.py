@@ -52,6 +52,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     rescore.add_argument("--checks", metavar="C1,C2", help="only these checks (name or type)")
     rescore.add_argument("--json", action="store_true", help="print as JSON")
 
+    capture = sub.add_parser("capture", help="turn a stored chat or batch turn into a case")
+    capture.add_argument("turn", help='a turn id (or its first characters), or "last"')
+    capture.add_argument("--suite", required=True, metavar="NAME",
+                         help="the suite to append to (created in the config dir if missing)")
+    capture.add_argument("--failing", choices=("undone", "rejected"),
+                         help="record it as a failing case: the edit was undone or rejected")
+    capture.add_argument("--json", action="store_true", help="print the case as JSON")
+
     ls = sub.add_parser("ls", help="eval runs, newest first (--suites: the suites)")
     ls.add_argument("--suites", action="store_true", help="list the suites instead")
     ls.add_argument("--json", action="store_true", help="print as JSON")
@@ -95,6 +103,14 @@ async def _dispatch(args: argparse.Namespace, workbench: Any) -> int:
             report = await service.rescore(args.run, checks)
             _print_report(report, fmt)
             return 0 if report.passed_thresholds else 1
+        if action == "capture":
+            case, path = service.capture(args.turn, args.suite, args.failing)
+            if fmt == "json":
+                print(json.dumps({"case": case.model_dump(by_alias=True), "suite": str(path)},
+                                 indent=2))
+            else:
+                print(f"added {case.id} ({', '.join(case.tags[1:])}) to {path}")
+            return 0
         if action == "ls":
             if args.suites:
                 _print_suites(service.suites(), fmt)
