@@ -179,6 +179,58 @@ def _v6_evals(db: sqlite_utils.Database) -> None:
         pk="sample_id",
         foreign_keys=[("sample_id", "eval_samples", "id")],
     )
+def _v10_expenses(db: sqlite_utils.Database) -> None:
+    # Expenses (memory/expenses.py): categories, transactions (Decimal text amounts, ISO
+    # dates, a unique dedup key so a re-import adds nothing), rules, import profiles, the
+    # sink's delivery state, and an FTS5 index of merchants for the nearest confirmed lookup.
+    db["expense_categories"].create({"name": str, "position": int}, pk="name")
+    db["expenses"].create(
+        {
+            "id": int, "date": str, "amount": str, "currency": str, "direction": str,
+            "text": str, "merchant": str, "category": str, "status": str, "confidence": float,
+            "path": str, "reason": str, "source": str, "source_line": int, "dedup_key": str,
+            "created_at": float, "confirmed_at": float,
+        },
+        pk="id",
+    )
+    db["expenses"].create_index(["dedup_key"], unique=True)
+    db["expenses"].create_index(["date"])
+    db["expenses"].create_index(["category"])
+    db["expense_rules"].create(
+        {
+            "id": int, "kind": str, "field": str, "pattern": str, "min_amount": str,
+            "max_amount": str, "category": str, "origin": str, "created_at": float,
+        },
+        pk="id",
+    )
+    db["expense_profiles"].create(
+        {
+            "name": str, "columns": str, "date_format": str, "decimal_comma": int, "sign": str,
+            "currency": str, "delimiter": str,
+        },
+        pk="name",
+    )
+    db["expense_sink"].create(
+        {
+            "expense_id": int, "attempts": int, "exit_status": int, "error": str,
+            "delivered_at": float, "updated_at": float,
+        },
+        pk="expense_id",
+        foreign_keys=[("expense_id", "expenses", "id")],
+    )
+    db.execute(
+        "CREATE VIRTUAL TABLE expenses_fts USING fts5(merchant, content='expenses', content_rowid='id')"
+    )
+    for name, body in {
+        "expenses_ai": "AFTER INSERT ON expenses BEGIN INSERT INTO expenses_fts(rowid, merchant) "
+        "VALUES (new.id, new.merchant); END",
+        "expenses_ad": "AFTER DELETE ON expenses BEGIN INSERT INTO expenses_fts(expenses_fts, rowid, "
+        "merchant) VALUES ('delete', old.id, old.merchant); END",
+        "expenses_au": "AFTER UPDATE OF merchant ON expenses BEGIN INSERT INTO expenses_fts(expenses_fts, "
+        "rowid, merchant) VALUES ('delete', old.id, old.merchant); INSERT INTO expenses_fts(rowid, "
+        "merchant) VALUES (new.id, new.merchant); END",
+    }.items():
+        db.execute(f"CREATE TRIGGER {name} {body}")
 
 
 def _v7_memories(db: sqlite_utils.Database) -> None:
@@ -276,4 +328,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v7_memories,
     _v8_corrections,
     _v8_token_source,
+    _v10_expenses,
 ]

@@ -22,6 +22,7 @@ BUILTIN_NAMES = {
     "my-writer",
     "my-generalist",
     "my-summarizer",
+    "my-bookkeeper",
 }
 CODING = ("my-coder", "my-frontend", "my-generalist")
 

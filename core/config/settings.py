@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from ingle.core.config.ladder import BudgetSettings
+from ingle.core.config.expenses import ExpenseSettings
 from ingle.core.config.cascade import CascadeSettings
 from ingle.core.config.ollama_host import DEFAULT_OLLAMA_URL
 from ingle.core.test_runs.settings import TestSettings
@@ -128,6 +129,7 @@ class Settings(_Section):
     gates: GateSettings = Field(default_factory=GateSettings)
     cascade: CascadeSettings = Field(default_factory=CascadeSettings)
     tests: TestSettings = Field(default_factory=TestSettings)
+    expenses: ExpenseSettings = Field(default_factory=ExpenseSettings)
 
     def num_ctx_for(self, model: str) -> int:
         """The one num_ctx every request for `model` uses (before capping at the

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "run the compile and browser gates on files and print the diagnostics"),
     "eval": ("eval", "run eval suites over personas x models; report, diff, re-score runs"),
     "memory": ("memory", "a persona's memories: ls, add, search, forget, restore, history, export"),
+    "expense": ("expense", "record, import, categorise and export expenses (learns from your fixes)"),
 }
 
 __all__ = ["COMMANDS", "EXIT_FAILED", "EXIT_OK", "EXIT_UNREACHABLE", "EXIT_USAGE", "main"]

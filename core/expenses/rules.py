@@ -1,0 +1,63 @@
+"""Rules, most specific first: the user's before learned ones; "is" before a regex before
+"contains"; an amount range and a longer pattern are more specific."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from ingle.core.errors import UsageError
+from ingle.memory.expenses import RuleRow
+
+_KIND_ORDER = {"is": 0, "regex": 1, "contains": 2}
+
+
+def specificity(rule: RuleRow) -> tuple[int, int, int, int]:
+    """Smaller sorts first."""
+    ranged = rule.min_amount is not None or rule.max_amount is not None
+    return (0 if rule.origin == "user" else 1, _KIND_ORDER[rule.kind], 0 if ranged else 1,
+            -len(rule.pattern))
+
+
+def ordered(rules: list[RuleRow]) -> list[RuleRow]:
+    return sorted(rules, key=specificity)
+
+
+def matches(rule: RuleRow, *, merchant: str, text: str, amount: Decimal) -> bool:
+    subject = merchant if rule.field == "merchant" else text.lower()
+    pattern = rule.pattern.lower()
+    if rule.kind == "is":
+        hit = subject == pattern
+    elif rule.kind == "contains":
+        hit = pattern in subject
+    else:
+        hit = re.search(rule.pattern, subject, re.IGNORECASE) is not None
+    if not hit:
+        return False
+    if rule.min_amount is not None and amount < rule.min_amount:
+        return False
+    return not (rule.max_amount is not None and amount > rule.max_amount)
+
+
+def first_match(rules: list[RuleRow], *, merchant: str, text: str, amount: Decimal) -> RuleRow | None:
+    return next((r for r in ordered(rules) if matches(r, merchant=merchant, text=text, amount=amount)), None)
+
+
+def describe(rule: RuleRow) -> str:
+    what = f"{rule.field} {rule.kind} {rule.pattern!r}"
+    if rule.min_amount is not None or rule.max_amount is not None:
+        low = rule.min_amount if rule.min_amount is not None else "0"
+        high = rule.max_amount if rule.max_amount is not None else "any"
+        what += f", amount {low}..{high}"
+    return f"{rule.origin} rule #{rule.id}: {what} -> {rule.category}"
+
+
+def check_pattern(kind: str, pattern: str) -> None:
+    if not pattern.strip():
+        raise UsageError("a rule needs a pattern", "for example: --contains uber")
+    if kind == "regex":
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise UsageError(f"the regex {pattern!r} does not compile: {exc}",
+                             "check the brackets and escapes") from exc
