@@ -51,7 +51,7 @@ def test_list_shows_every_persona_with_model_kinds_source_and_the_default(
     assert lines[0].split() == ["NAME", "MODEL", "TASK", "KINDS", "SOURCE"]
     architect = next(line for line in lines if line.startswith("my-architect "))
     assert architect.split() == ["my-architect", "qwen3:14b", "architecture", "built-in"]
-    assert sum(1 for line in lines if line.startswith("my-")) == 9
+    assert sum(1 for line in lines if line.startswith("my-")) == 10
     assert "default here: my-coder (from the repository's languages: Go 2)" in out
 
 
@@ -126,7 +126,7 @@ def test_new_rejects_a_bad_name(repo: Path, capsys: pytest.CaptureFixture[str]) 
 def test_check_passes_on_the_builtins(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, "check")
     assert status == 0
-    assert "all 9 personas are valid" in out
+    assert "all 10 personas are valid" in out
 
 
 def test_check_lists_every_problem_and_fails(
