@@ -22,6 +22,7 @@ from ingle.core.config.loader import LoadedConfig, load_config
 from ingle.core.config.paths import IngleDirs
 from ingle.core.config.settings import Settings
 from ingle.core.gpu import GpuProbe, probe_gpus
+from ingle.memory.persona_versions import StoreVersionHistory
 from ingle.memory.store import Store
 from ingle.personas.registry import PersonaRegistry, load_registry
 
@@ -55,7 +56,11 @@ class Workbench:
     @classmethod
     def from_loaded(cls, loaded: LoadedConfig) -> Workbench:
         store = Store(loaded.dirs.database)
-        return cls(loaded, store, load_registry(loaded.dirs.user_personas))
+        registry = load_registry(loaded.dirs.user_personas)
+        # Personas are numbered from the store, so `name@N` resolves anywhere a name does
+        # and a file edited by hand becomes a new version (core/lab/versions.py).
+        registry.track_versions(StoreVersionHistory(store))
+        return cls(loaded, store, registry)
 
     @property
     def settings(self) -> Settings:

@@ -51,6 +51,7 @@ class CallRecord(BaseModel):
     backend: str
     model: str
     persona: str | None = None
+    persona_version: str | None = None  # `name@N`: which version of the persona (lab)
     task_kind: str | None = None
     rung: int | None = None
     think: str | None = None

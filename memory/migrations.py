@@ -318,6 +318,44 @@ def _v8_token_source(db: sqlite_utils.Database) -> None:
     db["turns"].add_column("tokens_estimated", int, not_null_default=0)
 
 
+def _v11_persona_versions(db: sqlite_utils.Database) -> None:
+    # The persona lab (memory/persona_versions.py): every saved persona change as an
+    # immutable row (the trigger refuses updates), and blind A/B picks for the Elo table.
+    db["persona_versions"].create(
+        {
+            "name": str,
+            "number": int,
+            "content_hash": str,
+            "parent_hash": str,
+            "changelog": str,
+            "author": str,
+            "toml": str,
+            "created_at": float,
+        },
+        pk=("name", "number"),
+    )
+    db["persona_versions"].create_index(["name", "content_hash"])
+    db.execute(
+        "CREATE TRIGGER persona_versions_immutable BEFORE UPDATE ON persona_versions "
+        "BEGIN SELECT RAISE(ABORT, 'persona versions are immutable; save a new version'); END"
+    )
+    db["persona_preferences"].create(
+        {
+            "id": int,
+            "created_at": float,
+            "tag": str,
+            "prompt": str,
+            "left": str,
+            "right": str,
+            "winner": str,
+        },
+        pk="id",
+    )
+    db["persona_preferences"].create_index(["tag"])
+    # Which version of the persona made each call (`name@N`), for the ledger and evals.
+    db["model_calls"].add_column("persona_version", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_calls_and_trust,
     _v2_repo_tags,
@@ -329,4 +367,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v8_corrections,
     _v8_token_source,
     _v10_expenses,
+    _v11_persona_versions,
 ]

@@ -10,6 +10,7 @@ needs, and is checked against that setting.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any, Literal, get_args
@@ -99,6 +100,9 @@ class Persona(_Strict):
     version: int = Field(1, ge=1, description="bump when the prompt or settings change")
     base_model: str = Field(description="Ollama model name, optionally '@endpoint'")
     fallback_models: list[str] = Field(default_factory=list)
+    # Other models the same persona is meant to run on (A/B, recommend, `--model`); the
+    # persona is not welded to one model.
+    candidate_models: list[str] = Field(default_factory=list)
     task_kinds: list[TaskKind] = Field(min_length=1)
     tags: list[str] = Field(default_factory=list)
     temperature: float = Field(0.3, ge=0.0, le=2.0)
@@ -129,7 +133,7 @@ class Persona(_Strict):
         ModelRef.parse(value)
         return value
 
-    @field_validator("fallback_models")
+    @field_validator("fallback_models", "candidate_models")
     @classmethod
     def _fallbacks(cls, value: list[str]) -> list[str]:
         for item in value:
@@ -201,3 +205,18 @@ class Persona(_Strict):
     @property
     def fallback_refs(self) -> list[ModelRef]:
         return [ModelRef.parse(item) for item in self.fallback_models]
+
+    def models(self) -> list[str]:
+        """Every model this persona may run on: the base model first, then candidates."""
+        seen = [self.base_model]
+        for item in self.candidate_models:
+            if item not in seen:
+                seen.append(item)
+        return seen
+
+    def content_hash(self) -> str:
+        """sha256 of the persona's content. `version` is left out: it is the number the
+        store gives the content, not part of it."""
+        data = self.model_dump(mode="json", exclude={"version"})
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -12,9 +12,10 @@ from __future__ import annotations
 import difflib
 import json
 from pathlib import Path
+from typing import Protocol
 
 import jsonschema
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from ingle.personas.examples import (
     BUILTIN_EXAMPLES_DIR,
@@ -25,7 +26,9 @@ from ingle.personas.examples import (
 from ingle.personas.model import Persona
 from ingle.personas.problems import FileProblem, FileRejected
 from ingle.personas.resolved import PersonaSource, ResolvedPersona
-from ingle.personas.toml_io import load_persona_file
+from ingle.personas.toml_io import load_persona_file, persona_from_toml, persona_to_toml
+
+VERSION_SEPARATOR = "@"
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
 USER_EXAMPLES_SUBDIR = "examples"
@@ -39,6 +42,28 @@ class UnknownPersona(LookupError):
         self.name = name
 
 
+class UnknownVersion(UnknownPersona):
+    def __init__(self, name: str, ref: str, reason: str = "") -> None:
+        LookupError.__init__(
+            self,
+            f"persona '{name}' has no version '{ref}'{reason}; "
+            f"`ingle persona versions {name}` lists them",
+        )
+        self.name = name
+
+
+class VersionHistory(Protocol):
+    """Where persona versions are kept (the state store; see core/lab/versions.py)."""
+
+    def current(self, name: str, content_hash: str, toml: str) -> int:
+        """The number of the version holding this content, recorded now if it is new."""
+        ...
+
+    def pinned(self, name: str, ref: str) -> tuple[int, str] | None:
+        """(number, TOML text) of version `ref` (a number or a hash prefix), or None."""
+        ...
+
+
 class PersonaRegistry(BaseModel):
     personas: dict[str, ResolvedPersona] = Field(default_factory=dict)
     library: ExampleLibrary = Field(default_factory=ExampleLibrary)
@@ -48,11 +73,57 @@ class PersonaRegistry(BaseModel):
     def names(self) -> list[str]:
         return sorted(self.personas)
 
+    _history: VersionHistory | None = PrivateAttr(default=None)
+    # Versions are immutable, so a pinned lookup is read from the store once.
+    _pinned_cache: dict[str, ResolvedPersona] = PrivateAttr(default_factory=dict)
+
     def get(self, name: str) -> ResolvedPersona:
+        """A persona by name, or one version of it: `name@3` or `name@HASHPREFIX`."""
+        if VERSION_SEPARATOR in name:
+            cached = self._pinned_cache.get(name)
+            if cached is None:
+                base, _, ref = name.partition(VERSION_SEPARATOR)
+                cached = self._pinned_cache[name] = self._pinned(base, ref)
+            return cached
         found = self.personas.get(name)
         if found is None:
             raise UnknownPersona(name, self.names())
         return found
+
+    @property
+    def tracks_versions(self) -> bool:
+        return self._history is not None
+
+    def track_versions(self, history: VersionHistory) -> None:
+        """Number every loaded persona from `history`; content not seen before (a file
+        edited by hand, a new file) becomes a new version there."""
+        self._history = history
+        for name, resolved in list(self.personas.items()):
+            persona = resolved.persona
+            number = history.current(name, persona.content_hash(), persona_to_toml(persona))
+            self.personas[name] = resolved.model_copy(update={"version_number": number})
+
+    def _pinned(self, name: str, ref: str) -> ResolvedPersona:
+        current = self.get(name)
+        if self._history is None:
+            raise UnknownVersion(name, ref, " (versions are read from the state store, "
+                                 "which this command did not open)")
+        found = self._history.pinned(name, ref)
+        if found is None:
+            raise UnknownVersion(name, ref)
+        number, text = found
+        if number == current.version_number:
+            return current
+        persona = persona_from_toml(text).model_copy(update={"version": number})
+        try:
+            examples = resolve_examples(persona, current.path, self.library)
+        except FileRejected as exc:
+            raise UnknownVersion(
+                name, ref, f" usable today ({exc.problems[0].message})"
+            ) from exc
+        return current.model_copy(
+            update={"persona": persona, "examples": examples, "version_number": number}
+        )
 
     def __contains__(self, name: object) -> bool:
         return name in self.personas

@@ -30,6 +30,13 @@ class ResolvedPersona(BaseModel):
     path: Path
     # The built-in file this user file replaces, if any.
     overrides: Path | None = None
+    # The store's number for this content (`name@N`), once versions are tracked.
+    version_number: int | None = None
+
+    @property
+    def label(self) -> str:
+        """`name@N` when the version is known, else the name: what calls are logged as."""
+        return f"{self.name}@{self.version_number}" if self.version_number else self.name
 
     @property
     def name(self) -> str:

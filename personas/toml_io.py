@@ -29,6 +29,7 @@ _SCALAR_FIELDS = (
     "",
     "base_model",
     "fallback_models",
+    "candidate_models",
     "task_kinds",
     "min_context",
     "",
@@ -75,6 +76,8 @@ def persona_to_toml(persona: Persona) -> str:
             if lines and lines[-1]:
                 lines.append("")
             continue
+        if key == "candidate_models" and not data[key]:
+            continue  # optional; files without it stay as they were
         lines.append(f"{key} = {toml_value(data[key])}")
     if data["json_schema"] is not None:
         lines.append("")

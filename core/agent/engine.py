@@ -40,7 +40,9 @@ from ingle.core.test_runs.models import TestRunResult
 from ingle.core.vcs import IngleRepo, UndoResult, open_repo
 from ingle.core.workbench import Workbench
 from ingle.memory.call_log import CallRecord
+from ingle.core.lab.versions import resolve_persona
 from ingle.personas.languages import choose_default_persona, repository_files
+from ingle.personas.registry import VERSION_SEPARATOR, UnknownPersona
 from ingle.personas.resolved import ResolvedPersona
 
 __all__ = ["Engine", "EngineError", "GateSelection"]
@@ -95,6 +97,13 @@ class Engine:
         workbench = Workbench.open(root, flags=flags)
         registry = workbench.personas
         loaded = workbench.loaded
+        if persona and VERSION_SEPARATOR in persona:  # a pinned version: `my-coder@2`
+            try:
+                resolve_persona(registry, workbench.store, persona)
+            except UnknownPersona as exc:
+                workbench.store.close()
+                raise EngineError(str(exc)) from exc
+            return cls(workbench, root, git_repo, ChatSession(persona=persona))
         choice = choose_default_persona(
             repository_files(root), registry.names(), configured=loaded.settings.persona,
             session=persona,

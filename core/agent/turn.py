@@ -185,6 +185,7 @@ class _Turn:
             async with asyncio.timeout(limit):
                 async for event in recorded_stream(
                     deps.backend_for(rung), request, deps.store, persona=deps.persona.name,
+                    persona_version=deps.persona.label if deps.persona.version_number else None,
                     task_kind=self.options.task_kind or self.options.mode,
                     rung=self.budget.rung + 1, repo=str(deps.root),
                     on_recorded=attempt.call_ids.append,

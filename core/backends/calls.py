@@ -155,6 +155,7 @@ class PersonaCaller:
         on_recorded: Callable[[int], None] | None = None,
         on_retry: RetryNotice | None = None,
         check_window: bool = True,
+        persona_version: str | None = None,
     ) -> AsyncIterator[StreamEvent]:
         """A prepared request, streamed and recorded in the call log. `check_window=False`
         is for a caller that has fitted the prompt to the window itself (the compaction
@@ -163,8 +164,8 @@ class PersonaCaller:
             self.check_fits(endpoint, request)
         return recorded_stream(
             self.pool.backend(endpoint), request, self.store, persona=persona,
-            task_kind=task_kind, rung=rung, repo=self.repo, on_recorded=on_recorded,
-            on_retry=on_retry,
+            persona_version=persona_version, task_kind=task_kind, rung=rung, repo=self.repo,
+            on_recorded=on_recorded, on_retry=on_retry,
         )
 
     def stream(
@@ -174,7 +175,8 @@ class PersonaCaller:
         """The persona's reply as it streams (thinking, text, then one Usage)."""
         endpoint, prepared = self.request_for(persona, messages, **request)
         return self.stream_request(endpoint, prepared, persona=persona.name, task_kind=task_kind,
-                                   check_window=check_window)
+                                   check_window=check_window,
+                                   persona_version=_version_label(persona))
 
     async def call(
         self,
@@ -189,7 +191,8 @@ class PersonaCaller:
         Raises BackendError (server, model, JSON) or WindowTooSmall."""
         endpoint, prepared = self.request_for(persona, messages, **request)
         return await self.call_request(endpoint, prepared, persona=persona.name,
-                                       task_kind=task_kind, meter=meter)
+                                       task_kind=task_kind, meter=meter,
+                                       persona_version=_version_label(persona))
 
     async def call_request(
         self,
@@ -199,11 +202,18 @@ class PersonaCaller:
         persona: str | None,
         task_kind: str | None,
         meter: UsageSink | None = None,
+        persona_version: str | None = None,
     ) -> ChatResult:
         started = time.monotonic()
         result = await collect(
-            self.stream_request(endpoint, request, persona=persona, task_kind=task_kind), request
+            self.stream_request(endpoint, request, persona=persona, task_kind=task_kind,
+                                persona_version=persona_version),
+            request,
         )
         if meter is not None:
             meter.add(endpoint, request, result.usage, time.monotonic() - started)
         return result
+
+
+def _version_label(persona: ResolvedPersona) -> str | None:
+    return persona.label if persona.version_number else None

@@ -58,13 +58,16 @@ def run(args: argparse.Namespace) -> int:
         persona = _load_persona(workbench, args.persona) if args.persona else None
         endpoint, request = _request(workbench, args, prompt, schema, persona)
         name = persona.name if persona else None
+        version = persona.label if persona and persona.version_number else None
         try:
-            return asyncio.run(_ask(workbench, endpoint, request, persona=name))
+            return asyncio.run(_ask(workbench, endpoint, request, persona=name,
+                                    version=version))
         except ModelNotFound:
             if not (_interactive() and _offer_pull(loaded, endpoint, request.model)):
                 raise
             asyncio.run(_pull(loaded, endpoint, request.model))
-            return asyncio.run(_ask(workbench, endpoint, request, persona=name))
+            return asyncio.run(_ask(workbench, endpoint, request, persona=name,
+                                    version=version))
     finally:
         workbench.store.close()
 
@@ -90,10 +93,11 @@ def _request(
 
 
 def _load_persona(workbench: Workbench, name: str) -> ResolvedPersona:
+    from ingle.core.lab.versions import resolve_persona
     from ingle.personas.registry import UnknownPersona
 
-    try:
-        return workbench.personas.get(name)
+    try:  # `name`, `name@2` or `name@HASH`: the lab's one resolver
+        return resolve_persona(workbench.personas, workbench.store, name)
     except UnknownPersona as exc:
         raise CommandFailed(str(exc), EXIT_USAGE) from exc
 
@@ -168,7 +172,8 @@ class _Printer:
 
 
 async def _ask(
-    workbench: Workbench, endpoint: str, request: ChatRequest, persona: str | None = None
+    workbench: Workbench, endpoint: str, request: ChatRequest, persona: str | None = None,
+    version: str | None = None,
 ) -> int:
     from ingle.core.backends.base import validate_json_reply
     from ingle.core.backends.errors import InvalidJsonReply, RateLimited
@@ -185,6 +190,7 @@ async def _ask(
         # window is the server's to cut, as it always was (no window check here).
         stream = workbench.caller.stream_request(
             endpoint, request, persona=persona, task_kind="ask", on_retry=on_retry,
+            persona_version=version,
             check_window=False,
         )
         async for event in stream:

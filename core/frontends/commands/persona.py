@@ -1,8 +1,7 @@
-"""`ingle persona`: list, show, create, check, export and register personas.
+"""`ingle persona`: a thin adapter over the persona lab (core/lab/service.py).
 
-Personas live in personas/ (built-in) and in the user's config dir; this module
-only wires them to settings (num_ctx per model, the default persona) and to the
-terminal. Heavy imports stay inside the functions: --help must stay fast.
+Parse the arguments, call LabService, print what it returns (text, or one JSON document
+with --json). Heavy imports stay inside the functions: --help must stay fast.
 """
 
 from __future__ import annotations
@@ -11,160 +10,167 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ingle.core.config.loader import LoadedConfig
-    from ingle.personas.languages import PersonaChoice
-    from ingle.personas.registry import PersonaRegistry
+    from ingle.core.lab.service import LabService
     from ingle.personas.resolved import ResolvedPersona
+
+FORMATS = ("modelfile", "ollama-json", "claude-agent")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="persona_command", metavar="ACTION", required=True)
-    sub.add_parser("list", help="every persona: name, model, task kinds, source")
+    _json(sub.add_parser("list", help="every persona: name, version, models, task kinds, source"))
 
     show = sub.add_parser("show", help="a persona's settings and rendered system prompt")
-    show.add_argument("name")
-    show.add_argument("--json", action="store_true", help="print as JSON")
+    show.add_argument("name", help="NAME, NAME@N or NAME@HASH")
+    _json(show)
 
     new = sub.add_parser("new", help="copy a persona into your personas directory to edit it")
     new.add_argument("name", help="the new persona's name (a built-in's name overrides it)")
-    new.add_argument(
-        "--from",
-        dest="source",
-        default="my-generalist",
-        metavar="EXISTING",
-        help="the persona to copy (default: my-generalist)",
-    )
+    new.add_argument("--from", dest="source", default="my-generalist", metavar="EXISTING",
+                     help="the persona to copy (default: my-generalist)")
     new.add_argument("--force", action="store_true", help="replace an existing user file")
 
-    sub.add_parser("check", help="validate every persona file and list the problems")
+    _json(sub.add_parser("check", help="validate every persona file and list the problems"))
 
-    export = sub.add_parser("export", help="print an Ollama Modelfile for a persona")
-    export.add_argument("name")
+    export = sub.add_parser("export", help="a persona as a Modelfile, /api/create JSON or "
+                            "Claude Code agent file")
+    export.add_argument("name", help="NAME, NAME@N or NAME@HASH")
+    export.add_argument("--format", choices=FORMATS, default="modelfile",
+                        help="modelfile (default), ollama-json, or claude-agent")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
-    register = sub.add_parser("register", help="create the persona as a model in Ollama")
-    register.add_argument("name")
-    register.add_argument(
-        "--endpoint",
-        metavar="E",
-        help="the configured endpoint to create it on (default: the persona's "
-        "pinned endpoint, else the first configured)",
-    )
+    register = sub.add_parser("register", help="create the persona as a model in Ollama, "
+                              "then read it back and compare")
+    register.add_argument("name", help="NAME, NAME@N or NAME@HASH")
+    register.add_argument("--endpoint", metavar="E",
+                          help="the configured endpoint to create it on (default: the persona's "
+                          "pinned endpoint, else the first configured)")
+    _json(register)
+
+    versions = sub.add_parser("versions", help="a persona's saved versions, oldest first")
+    versions.add_argument("name")
+    _json(versions)
+
+    diff = sub.add_parser("diff", help="what changed between two versions of a persona")
+    diff.add_argument("name")
+    diff.add_argument("a", metavar="A", help="a version number or hash prefix")
+    diff.add_argument("b", metavar="B", help="a version number or hash prefix")
+    _json(diff)
+
+    restore = sub.add_parser("restore", help="make an old version current (as a new version)")
+    restore.add_argument("name")
+    restore.add_argument("version", metavar="VERSION", help="a version number or hash prefix")
+    _json(restore)
+
+
+def _json(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    from ingle.core.frontends.commands.common import load_for
+    import asyncio
+
+    from ingle.core.backends.errors import BackendError
+    from ingle.core.errors import IngleError
+    from ingle.core.frontends.commands.common import CommandFailed, load_for
+    from ingle.core.lab.service import LabService
+    from ingle.core.workbench import Workbench
 
     loaded = load_for(args)
-    registry = _registry(loaded)
-    action = args.persona_command
-    if action == "check":
-        return _check(registry, loaded)
-    if action != "list" and registry.problems:
-        _note_problems(registry)
-    if action == "list":
-        return _list(registry, loaded)
-    if action == "show":
-        return _show(_get(registry, args.name), loaded, as_json=args.json)
-    if action == "new":
-        return _new(registry, loaded, args.name, args.source, force=args.force)
-    if action == "export":
-        return _export(_get(registry, args.name), loaded, args.output)
-    if action == "register":
-        return _register(_get(registry, args.name), loaded, args.endpoint)
-    raise AssertionError(f"unhandled persona action {action}")
-
-
-def _registry(loaded: LoadedConfig) -> PersonaRegistry:
-    from ingle.personas.registry import load_registry
-
-    return load_registry(loaded.dirs.user_personas)
-
-
-def _get(registry: PersonaRegistry, name: str) -> ResolvedPersona:
-    from ingle.core.frontends.commands.common import CommandFailed
-    from ingle.personas.registry import UnknownPersona
-
+    workbench = Workbench.from_loaded(loaded)
     try:
-        return registry.get(name)
-    except UnknownPersona as exc:
-        raise CommandFailed(str(exc), 2) from exc
+        service = LabService(workbench)
+        action = args.persona_command
+        if action not in ("list", "check") and service.registry.problems:
+            _note_problems(service)
+        return _ACTIONS[action](service, args)
+    except BackendError:
+        raise  # cli.py gives these their own exit status (3: unreachable)
+    except IngleError as exc:
+        reason = f"{exc.message}; {exc.hint}" if exc.hint else exc.message
+        raise CommandFailed(reason, exc.exit_status) from exc
+    finally:
+        asyncio.run(workbench.aclose())
 
 
-def _note_problems(registry: PersonaRegistry) -> None:
-    files = {p.path for p in registry.problems}
-    print(
-        f"note: {len(files)} persona or example file(s) have problems and were skipped; "
-        "run `ingle persona check`",
-        file=sys.stderr,
-    )
-
-
-def _source_text(resolved: ResolvedPersona) -> str:
-    if resolved.source == "builtin":
-        return "built-in"
-    return "user (overrides built-in)" if resolved.overrides else "user"
-
-
-def _list(registry: PersonaRegistry, loaded: LoadedConfig) -> int:
-    from ingle.personas.languages import choose_default_persona, repository_files
-
-    rows = [
-        (r.name, r.persona.base_model, ", ".join(r.persona.task_kinds), _source_text(r))
-        for r in (registry.get(n) for n in registry.names())
-    ]
-    header = ("NAME", "MODEL", "TASK KINDS", "SOURCE")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
-    for row in [header, *rows]:
-        print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}")
-    if loaded.repo is not None:
-        choice = choose_default_persona(
-            repository_files(loaded.repo), registry.names(), configured=loaded.settings.persona
-        )
-        print()
-        print(f"default here: {choice.name} ({_choice_reason(choice)})")
-        for name in choice.ignored:
-            print(f"note: persona '{name}' set in config is unknown; ignored", file=sys.stderr)
-    if registry.problems:
-        _note_problems(registry)
+def _print_json(data: Any) -> int:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     return 0
 
 
-def _choice_reason(choice: PersonaChoice) -> str:
+def _note_problems(service: LabService) -> None:
+    files = {p.path for p in service.registry.problems}
+    print(f"note: {len(files)} persona or example file(s) have problems and were skipped; "
+          "run `ingle persona check`", file=sys.stderr)
+
+
+def _source_text(source: str, overrides: object) -> str:
+    if source == "builtin":
+        return "built-in"
+    return "user (overrides built-in)" if overrides else "user"
+
+
+def _list(service: LabService, args: argparse.Namespace) -> int:
+    rows = service.summaries()
+    if args.json:
+        return _print_json({"personas": [r.model_dump(mode="json") for r in rows]})
+    table = [(r.name, r.models[0], ", ".join(r.task_kinds), _source_text(r.source, r.overrides))
+             for r in rows]
+    header = ("NAME", "MODEL", "TASK KINDS", "SOURCE")
+    widths = [max(len(row[i]) for row in [header, *table]) for i in range(3)]
+    for row in [header, *table]:
+        print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}")
+    _default_here(service)
+    if service.registry.problems:
+        _note_problems(service)
+    return 0
+
+
+def _default_here(service: LabService) -> None:
+    from ingle.personas.languages import choose_default_persona, repository_files
+
+    loaded = service.workbench.loaded
+    if loaded.repo is None:
+        return
+    choice = choose_default_persona(repository_files(loaded.repo), service.registry.names(),
+                                    configured=loaded.settings.persona)
     if choice.reason == "config":
-        return "set by `persona` in config"
-    top = ", ".join(f"{lang} {count}" for lang, count in list(choice.languages.items())[:3])
-    return f"from the repository's languages: {top}" if top else "no source files found"
+        reason = "set by `persona` in config"
+    else:
+        top = ", ".join(f"{lang} {count}" for lang, count in list(choice.languages.items())[:3])
+        reason = f"from the repository's languages: {top}" if top else "no source files found"
+    print(f"\ndefault here: {choice.name} ({reason})")
+    for name in choice.ignored:
+        print(f"note: persona '{name}' set in config is unknown; ignored", file=sys.stderr)
 
 
-def _show(resolved: ResolvedPersona, loaded: LoadedConfig, *, as_json: bool) -> int:
+def _show(service: LabService, args: argparse.Namespace) -> int:
+    resolved = service.resolve(args.name)
     persona = resolved.persona
-    num_ctx = loaded.settings.num_ctx_for(persona.model_ref.model)
-    if as_json:
-        data = {
+    num_ctx = service.num_ctx(resolved)
+    if args.json:
+        return _print_json({
             "persona": persona.model_dump(mode="json"),
+            "version": resolved.version_number,
+            "content_hash": persona.content_hash(),
+            "models": persona.models(),
             "source": resolved.source,
             "path": str(resolved.path),
             "overrides": str(resolved.overrides) if resolved.overrides else None,
             "num_ctx": num_ctx,
             "system_prompt": resolved.system_prompt(),
-            "examples": [
-                {"ref": e.ref, "path": str(e.path), "input": e.input, "output": e.output}
-                for e in resolved.examples
-            ],
-        }
-        print(json.dumps(data, indent=2, ensure_ascii=False))
-        return 0
+            "examples": [{"ref": e.ref, "path": str(e.path), "input": e.input, "output": e.output}
+                         for e in resolved.examples],
+        })
     think = persona.think
     fields = [
-        ("source", f"{_source_text(resolved)}: {resolved.path}"),
-        (
-            "model",
-            f"{persona.base_model} (num_ctx {num_ctx}; needs at least {persona.min_context})",
-        ),
+        ("source", f"{_source_text(resolved.source, resolved.overrides)}: {resolved.path}"),
+        ("model", f"{persona.base_model} (num_ctx {num_ctx}; needs at least {persona.min_context})"),
+        ("candidates", ", ".join(persona.candidate_models) or "none"),
         ("fallbacks", ", ".join(persona.fallback_models) or "none"),
         ("task kinds", ", ".join(persona.task_kinds)),
         ("sampling", f"temperature {persona.temperature}, top_p {persona.top_p}"),
@@ -175,15 +181,13 @@ def _show(resolved: ResolvedPersona, loaded: LoadedConfig, *, as_json: bool) -> 
         ("tags", ", ".join(persona.tags) or "none"),
         ("prompt size", f"about {_prompt_tokens(resolved)} tokens before the user's text"),
     ]
-    print(f"{persona.name} v{persona.version}: {persona.description}")
+    print(f"{persona.name} v{resolved.version_number or persona.version}: {persona.description}")
     width = max(len(k) for k, _ in fields)
     for key, value in fields:
         print(f"  {key:<{width}}  {value}")
-    if num_ctx < persona.min_context:
-        print(
-            f"warning: {_context_shortfall(persona.base_model, num_ctx, persona.min_context)}",
-            file=sys.stderr,
-        )
+    warning = service.context_warning(resolved)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     print("\n--- system prompt ---")
     print(resolved.system_prompt())
     return 0
@@ -202,154 +206,114 @@ def _prompt_tokens(resolved: ResolvedPersona) -> int:
     return (len(text) + 3) // 4
 
 
-def _context_shortfall(model: str, num_ctx: int, needed: int) -> str:
-    return (
-        f"{model} runs with num_ctx {num_ctx} but this persona needs at least {needed}; "
-        f'raise it with `[models."{model}"] num_ctx = {needed}` in config.toml, '
-        "or pick a base model with a larger context"
-    )
-
-
-def _new(
-    registry: PersonaRegistry, loaded: LoadedConfig, name: str, source: str, *, force: bool
-) -> int:
-    from pydantic import ValidationError
-
-    from ingle.core.frontends.commands.common import CommandFailed
-    from ingle.personas.model import Persona
-    from ingle.personas.toml_io import save_persona
-
-    original = _get(registry, source)
-    try:
-        copy = Persona.model_validate({**original.persona.model_dump(), "name": name, "version": 1})
-    except ValidationError as exc:
-        raise CommandFailed(
-            f"'{name}' cannot be a persona name: {exc.errors()[0]['msg']}", 2
-        ) from exc
-    directory = loaded.dirs.user_personas
-    target = directory / f"{name}.toml"
-    if target.exists() and not force:
-        raise CommandFailed(f"{target} already exists; edit it, or pass --force to replace it", 1)
-    path = save_persona(copy, directory)
-    print(f"created {path} (a copy of {source})")
-    if name in registry and registry.get(name).source == "builtin":
-        print(f"it overrides the built-in {name}")
+def _new(service: LabService, args: argparse.Namespace) -> int:
+    result = service.new_copy(args.name, args.source, force=args.force)
+    print(f"created {result.path} (a copy of {result.source})")
+    if result.overrides_builtin:
+        print(f"it overrides the built-in {args.name}")
     print("edit it, then run `ingle persona check`")
     return 0
 
 
-def _check(registry: PersonaRegistry, loaded: LoadedConfig) -> int:
-    from ingle.personas.modelfile import ModelfileNotRepresentable, export_modelfile
-
-    problems = [str(p) for p in registry.problems]
-    warnings: list[str] = []
-    settings = loaded.settings
-    for name in registry.names():
-        resolved = registry.get(name)
-        persona = resolved.persona
-        num_ctx = settings.num_ctx_for(persona.model_ref.model)
-        if num_ctx < persona.min_context:
-            problems.append(
-                f"{resolved.path}: min_context: "
-                f"{_context_shortfall(persona.model_ref.model, num_ctx, persona.min_context)}"
-            )
-        endpoint = persona.model_ref.endpoint
-        if endpoint and endpoint not in settings.endpoints:
-            problems.append(
-                f"{resolved.path}: base_model: endpoint '{endpoint}' is not configured "
-                f"(configured: {', '.join(settings.endpoints) or 'none'})"
-            )
-        try:
-            export_modelfile(resolved, num_ctx)
-        except ModelfileNotRepresentable as exc:
-            warnings.append(f"{resolved.path}: `ingle persona export` will refuse it: {exc}")
-    if settings.persona and settings.persona not in registry:
-        problems.append(
-            f"config: persona: '{settings.persona}' is not a known persona "
-            f"({loaded.source_of('persona')})"
-        )
-    for line in warnings:
+def _check(service: LabService, args: argparse.Namespace) -> int:
+    report = service.check()
+    if args.json:
+        _print_json(report.model_dump(mode="json") | {"ok": report.ok})
+        return 0 if report.ok else 1
+    for line in report.warnings:
         print(f"warning: {line}")
-    for line in problems:
+    for line in report.problems:
         print(line)
-    count = len(registry.names())
-    if problems:
-        print(f"{len(problems)} problem(s); {count} persona(s) usable")
+    if report.problems:
+        print(f"{len(report.problems)} problem(s); {report.usable} persona(s) usable")
         return 1
-    print(f"all {count} personas are valid")
+    print(f"all {report.usable} personas are valid")
     return 0
 
 
-def _export(resolved: ResolvedPersona, loaded: LoadedConfig, output: str | None) -> int:
+def _export(service: LabService, args: argparse.Namespace) -> int:
     from ingle.core.frontends.commands.common import CommandFailed
-    from ingle.personas.modelfile import ModelfileNotRepresentable, export_modelfile
 
-    persona = resolved.persona
-    num_ctx = loaded.settings.num_ctx_for(persona.model_ref.model)
-    if num_ctx < persona.min_context:
-        print(
-            f"warning: {_context_shortfall(persona.model_ref.model, num_ctx, persona.min_context)}",
-            file=sys.stderr,
-        )
-    try:
-        text = export_modelfile(resolved, num_ctx)
-    except ModelfileNotRepresentable as exc:
-        raise CommandFailed(str(exc), 1) from exc
-    if output is None:
-        sys.stdout.write(text)
+    result = service.export(args.name, args.format)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.output is None:
+        sys.stdout.write(result.text)
         return 0
-    target = Path(output).expanduser()
+    target = Path(args.output).expanduser()
     if not target.parent.is_dir():
-        raise CommandFailed(f"-o {output}: directory {target.parent} does not exist", 2)
+        raise CommandFailed(f"-o {args.output}: directory {target.parent} does not exist", 2)
     partial = target.with_name(target.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
+    partial.write_text(result.text, encoding="utf-8")
     partial.replace(target)
-    print(
-        f"wrote {target}; create the model with: ollama create {persona.name} -f {target}",
-        file=sys.stderr,
-    )
+    hint = {
+        "modelfile": f"create the model with: ollama create {result.name} -f {target}",
+        "ollama-json": "POST it to Ollama's /api/create (or run `ingle persona register`)",
+        "claude-agent": f"Claude Code reads agents from {result.suggested_path}",
+    }[result.format]
+    print(f"wrote {target}; {hint}", file=sys.stderr)
     return 0
 
 
-def _register(resolved: ResolvedPersona, loaded: LoadedConfig, endpoint: str | None) -> int:
+def _register(service: LabService, args: argparse.Namespace) -> int:
     import asyncio
 
-    from ingle.core.backends.registry import default_endpoint, open_ollama
-    from ingle.personas.create_body import build_create_body
+    last = [""]
 
-    persona = resolved.persona
-    settings = loaded.settings
-    target = endpoint or persona.model_ref.endpoint or default_endpoint(settings)
-    num_ctx = settings.num_ctx_for(persona.model_ref.model)
-    if num_ctx < persona.min_context:
-        print(
-            f"warning: {_context_shortfall(persona.model_ref.model, num_ctx, persona.min_context)}",
-            file=sys.stderr,
-        )
-    body = build_create_body(resolved, num_ctx).to_json()
+    def progress(event: Any) -> None:
+        if event.line != last[0]:
+            print(event.line, file=sys.stderr)
+            last[0] = event.line
 
-    async def create() -> None:
-        backend = open_ollama(settings, target)
-        try:
-            last = ""
-            async for event in backend.create_model(body):
-                line = event.status
-                if event.fraction is not None:
-                    line = f"{event.status} {event.fraction:.0%}"
-                if line != last:
-                    print(line, file=sys.stderr)
-                    last = line
-        finally:
-            await backend.aclose()
+    report = asyncio.run(service.register(args.name, args.endpoint, on_progress=progress))
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.json:
+        _print_json(report.model_dump(mode="json"))
+        return 0 if report.verified else 1
+    print(f"registered {report.model} on endpoint '{report.endpoint}' (from {report.from_model}, "
+          f"num_ctx {report.num_ctx}); any Ollama client can now use the model {report.model}")
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if report.verified:
+        print("verified: /api/show reports the system prompt and every parameter as sent")
+        return 0
+    for item in report.mismatches:
+        print(f"MISMATCH {item.field}: sent {json.dumps(item.sent)}, the server reports "
+              f"{json.dumps(item.read_back)}")
+    print(f"the server did not keep {len(report.mismatches)} field(s) it was sent; "
+          "do not trust this model's settings", file=sys.stderr)
+    return 1
 
-    asyncio.run(create())
-    print(
-        f"registered {persona.name} on endpoint '{target}' (from {body['from']}, num_ctx {num_ctx}); "
-        f"any Ollama client can now use the model {persona.name}"
-    )
-    think = persona.think.setting()
-    note = f"clients should still send think={str(think).lower() if isinstance(think, bool) else think}"
-    if persona.json_schema is not None:
-        note += " and the persona's JSON schema as format"
-    print(f"note: {note}: a model cannot store them", file=sys.stderr)
+
+def _versions(service: LabService, args: argparse.Namespace) -> int:
+    rows = service.versions(args.name)
+    if args.json:
+        return _print_json({"name": args.name, "versions": [
+            r.model_dump(mode="json", exclude={"toml"}) for r in rows]})
+    for row in rows:
+        print(f"{row.label:<24} {row.short_hash}  {row.author:<9} {row.changelog}")
     return 0
+
+
+def _diff(service: LabService, args: argparse.Namespace) -> int:
+    text = service.diff(args.name, args.a, args.b)
+    if args.json:
+        return _print_json({"name": args.name, "a": args.a, "b": args.b, "same": not text,
+                            "diff": text})
+    sys.stdout.write(text or "the two versions hold the same content\n")
+    return 0
+
+
+def _restore(service: LabService, args: argparse.Namespace) -> int:
+    version = service.restore(args.name, args.version)
+    if args.json:
+        return _print_json(version.model_dump(mode="json", exclude={"toml"}))
+    print(f"restored: {version.label} ({version.short_hash}) {version.changelog}")
+    return 0
+
+
+_ACTIONS = {
+    "list": _list, "show": _show, "new": _new, "check": _check, "export": _export,
+    "register": _register, "versions": _versions, "diff": _diff, "restore": _restore,
+}

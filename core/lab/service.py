@@ -1,0 +1,196 @@
+"""LabService: the persona use cases (list, show, new, check, export, register, versions,
+diff, restore), built on the Workbench. Front ends (the CLI, the Personas pane) call it
+and print or show what it returns; nothing here prints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import ValidationError
+
+from ingle.core.backends.ollama import OllamaBackend
+from ingle.core.backends.registry import default_endpoint, open_ollama
+from ingle.core.errors import IngleError, NotFound, UsageError
+from ingle.core.lab import versions as lab_versions
+from ingle.core.lab.events import RegisterProgress
+from ingle.core.lab.exports import export_text, suggested_path
+from ingle.core.lab.models import (
+    CheckReport,
+    ExportFormat,
+    ExportResult,
+    NewPersonaResult,
+    PersonaSummary,
+    RegisterReport,
+)
+from ingle.core.lab.readback import compare
+from ingle.core.workbench import Workbench
+from ingle.memory.persona_versions import PersonaVersion, version_counts
+from ingle.personas.create_body import build_create_body
+from ingle.personas.model import Persona
+from ingle.personas.modelfile import ModelfileNotRepresentable, export_modelfile
+from ingle.personas.registry import UnknownPersona
+from ingle.personas.resolved import ResolvedPersona
+
+
+class LabService:
+    def __init__(self, workbench: Workbench) -> None:
+        self.workbench = workbench
+        self.store = workbench.store
+        self.registry = lab_versions.track_versions(workbench.personas, workbench.store)
+
+    # -- reading ---------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> ResolvedPersona:
+        """`name`, `name@N` or `name@HASH`; NotFound names the known ones."""
+        try:
+            return lab_versions.resolve_persona(self.registry, self.store, ref)
+        except UnknownPersona as exc:
+            raise NotFound(str(exc)) from exc
+
+    def summaries(self) -> list[PersonaSummary]:
+        counts = version_counts(self.store)
+        rows = []
+        for name in self.registry.names():
+            resolved = self.registry.get(name)
+            persona = resolved.persona
+            rows.append(PersonaSummary(
+                name=name, description=persona.description, version=resolved.version_number,
+                content_hash=persona.content_hash(), versions=counts.get(name, 0),
+                models=persona.models(), task_kinds=list(persona.task_kinds),
+                source=resolved.source, path=resolved.path, overrides=resolved.overrides,
+            ))
+        return rows
+
+    def num_ctx(self, resolved: ResolvedPersona) -> int:
+        return self.workbench.settings.num_ctx_for(resolved.persona.model_ref.model)
+
+    def context_warning(self, resolved: ResolvedPersona) -> str | None:
+        persona = resolved.persona
+        num_ctx = self.num_ctx(resolved)
+        if num_ctx >= persona.min_context:
+            return None
+        return context_shortfall(persona.model_ref.model, num_ctx, persona.min_context)
+
+    # -- versions --------------------------------------------------------------------
+
+    def versions(self, name: str) -> list[PersonaVersion]:
+        return lab_versions.list_versions(self.store, self.registry, name)
+
+    def diff(self, name: str, a: str, b: str) -> str:
+        return lab_versions.diff_versions(self.store, self.registry, name, a, b)
+
+    def restore(self, name: str, ref: str) -> PersonaVersion:
+        return lab_versions.restore_version(self.store, self.registry, name, ref)
+
+    def save(self, persona: Persona, changelog: str, author: str = "user") -> PersonaVersion:
+        return lab_versions.save_version(self.store, self.registry, persona, changelog, author)
+
+    # -- new, check ------------------------------------------------------------------
+
+    def new_copy(self, name: str, source: str, *, force: bool = False) -> NewPersonaResult:
+        """A copy of `source` under `name` in the user's directory, saved as a version."""
+        original = self.resolve(source)
+        try:
+            copy = Persona.model_validate({**original.persona.model_dump(), "name": name})
+        except ValidationError as exc:
+            raise UsageError(f"'{name}' cannot be a persona name: {exc.errors()[0]['msg']}",
+                             "use lower-case letters, digits, '.', '_' and '-'") from exc
+        directory = self.workbench.dirs.user_personas
+        target = directory / f"{name}.toml"
+        if target.exists() and not force:
+            raise IngleError(f"{target} already exists", "edit it, or pass --force to replace it")
+        overrides = name in self.registry and self.registry.get(name).source == "builtin"
+        self.save(copy, f"copied from {original.label}")
+        return NewPersonaResult(path=target, source=source, overrides_builtin=overrides)
+
+    def check(self) -> CheckReport:
+        report = CheckReport(problems=[str(p) for p in self.registry.problems])
+        settings = self.workbench.settings
+        for name in self.registry.names():
+            resolved = self.registry.get(name)
+            persona = resolved.persona
+            shortfall = self.context_warning(resolved)
+            if shortfall:
+                report.problems.append(f"{resolved.path}: min_context: {shortfall}")
+            for field, ref in [("base_model", persona.model_ref),
+                               *(("candidate_models", r) for r in map(
+                                   type(persona.model_ref).parse, persona.candidate_models))]:
+                if ref.endpoint and ref.endpoint not in settings.endpoints:
+                    report.problems.append(
+                        f"{resolved.path}: {field}: endpoint '{ref.endpoint}' is not configured "
+                        f"(configured: {', '.join(settings.endpoints) or 'none'})"
+                    )
+            try:
+                export_modelfile(resolved, self.num_ctx(resolved))
+            except ModelfileNotRepresentable as exc:
+                report.warnings.append(f"{resolved.path}: `ingle persona export` will refuse it: {exc}")
+        if settings.persona and settings.persona not in self.registry:
+            report.problems.append(
+                f"config: persona: '{settings.persona}' is not a known persona "
+                f"({self.workbench.loaded.source_of('persona')})"
+            )
+        report.usable = len(self.registry.names())
+        return report
+
+    # -- export, register --------------------------------------------------------------
+
+    def export(self, ref: str, fmt: ExportFormat) -> ExportResult:
+        resolved = self.resolve(ref)
+        warning = self.context_warning(resolved)
+        try:
+            text = export_text(resolved, fmt, self.num_ctx(resolved))
+        except ModelfileNotRepresentable as exc:
+            raise IngleError(str(exc), "change that text in the persona, or export as "
+                             "--format ollama-json") from exc
+        return ExportResult(name=resolved.name, version=resolved.version_number, format=fmt,
+                            text=text, warnings=[warning] if warning else [],
+                            suggested_path=suggested_path(resolved.name, fmt))
+
+    async def register(
+        self,
+        ref: str,
+        endpoint: str | None = None,
+        on_progress: Callable[[RegisterProgress], None] | None = None,
+    ) -> RegisterReport:
+        """Create the persona as a model on an Ollama endpoint, then read it back through
+        /api/show and report every field that differs from what was sent."""
+        resolved = self.resolve(ref)
+        persona = resolved.persona
+        settings = self.workbench.settings
+        target = endpoint or persona.model_ref.endpoint or default_endpoint(settings)
+        num_ctx = self.num_ctx(resolved)
+        body = build_create_body(resolved, num_ctx).to_json()
+
+        def progress(status: str, fraction: float | None = None) -> None:
+            event = RegisterProgress(persona=persona.name, status=status, fraction=fraction)
+            self.workbench.bus.publish(event)
+            if on_progress is not None:
+                on_progress(event)
+
+        backend: OllamaBackend = open_ollama(settings, target)
+        try:
+            async for event in backend.create_model(body):
+                progress(event.status, event.fraction)
+            progress("reading the model back through /api/show")
+            shown = await backend.show(persona.name)
+        finally:
+            await backend.aclose()
+        mismatches = compare(body, shown)
+        think = persona.think.setting()
+        note = f"clients should still send think={str(think).lower() if isinstance(think, bool) else think}"
+        if persona.json_schema is not None:
+            note += " and the persona's JSON schema as format"
+        warning = self.context_warning(resolved)
+        return RegisterReport(
+            model=persona.name, endpoint=target, from_model=body["from"], num_ctx=num_ctx,
+            version=resolved.version_number, verified=not mismatches, mismatches=mismatches,
+            warnings=[warning] if warning else [], notes=[f"{note}: a model cannot store them"],
+        )
+
+
+def context_shortfall(model: str, num_ctx: int, needed: int) -> str:
+    return (
+        f"{model} runs with num_ctx {num_ctx} but this persona needs at least {needed}; "
+        f'raise it with `[models."{model}"] num_ctx = {needed}` in config.toml, '
+        "or pick a base model with a larger context"
+    )
