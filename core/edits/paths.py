@@ -173,7 +173,7 @@ def check_readable(raw: str, repo_root: Path) -> PathVerdict:
     if not contained.ok:
         return contained
     if not contained.exists:
-        return _refuse("bad_path", f"{verdict.path} does not exist", verdict.path)
+        return _refuse("bad_path", f"{verdict.path}: no such file in the repository", verdict.path)
     usable = _regular_file(verdict.path, root / verdict.path)
     return usable if not usable.ok else PathVerdict(path=verdict.path, exists=True)
 

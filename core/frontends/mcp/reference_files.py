@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from ingle.core.edits.paths import check_readable
 from ingle.core.frontends.mcp.runtime import DelegationRefused
 
 MAX_FILE_BYTES = 200_000
@@ -36,18 +37,26 @@ def read_reference_files(paths: Sequence[str], workspace: Path | None) -> list[R
 
 
 def _read_one(raw: str, root: Path) -> str:
-    given = Path(raw).expanduser()
-    path = (given if given.is_absolute() else root / given).resolve()
+    try:
+        given = Path(raw).expanduser()
+        path = (given if given.is_absolute() else root / given).resolve()
+    except (OSError, RuntimeError) as exc:  # a name too long, a symlink loop
+        raise DelegationRefused(
+            f"files: {raw[:120]} is not a usable file: {getattr(exc, 'strerror', None) or exc}",
+            "name a source file inside the project",
+        ) from exc
     if not path.is_relative_to(root):
         raise DelegationRefused(
             f"files: {raw} is outside the workspace {root}",
             "name files inside the project the server was started in, or paste the "
             "relevant part into `context`",
         )
-    if not path.is_file():
+    # The same check as a file a model asks for: resolved, outside .git and the hooks
+    # directory, a regular file (a FIFO would block), OS errors as reasons.
+    verdict = check_readable(path.relative_to(root).as_posix() if path != root else "", root)
+    if not verdict.ok:
         raise DelegationRefused(
-            f"files: {raw}: no such file in {root}",
-            "paths are relative to the project root; check the spelling",
+            f"files: {verdict.reason}", "paths are relative to the project root; check the spelling"
         )
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
