@@ -150,8 +150,10 @@ class ExpensesService:
         return rule
 
     def delete_rule(self, rule_id: int) -> None:
-        if not store_rows.delete_rule(self.store, rule_id):
+        rule = next((r for r in store_rows.rules(self.store) if r.id == rule_id), None)
+        if rule is None or not store_rows.delete_rule(self.store, rule_id):
             raise NotFound(f"no rule #{rule_id}", "`ingle expense rules` lists them")
+        self.learning.forget_rule(rule)
 
     def rename_category(self, old: str, new: str) -> int:
         if old not in self.categories():

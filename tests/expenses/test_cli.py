@@ -224,3 +224,22 @@ def test_ingle_expense_runs_as_a_program(fake_ollama: FakeOllama, tmp_path: Path
                           capture_output=True, text=True, check=False, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
+
+
+def test_corrections_are_logged_and_come_back_as_few_shot_examples(
+    fake_ollama: FakeOllama, run: Run, run_json, capsys
+) -> None:
+    from ingle.core.frontends.cli import main
+
+    fake_ollama.script(verdicts(("shopping", 0.3)))
+    first = run_json("add", "Livraria Cultura 89,90")
+    run_json("fix", str(first["id"]), "education")
+    assert main(["memory", "corrections", "--json"]) == 0
+    logged = json.loads(capsys.readouterr().out)["corrections"]
+    assert any(c["domain"] == "expenses" and c["corrected"] == "education"
+               and c["output"] == "shopping" for c in logged)
+    fake_ollama.script(verdicts(("education", 0.9)))
+    run_json("add", "Livraria Cultura Shopping Iguatemi 45,00")
+    prompt = chat_requests(fake_ollama)[-1]["messages"][-1]["content"]
+    assert "Past corrections by the person" in prompt
+    assert "Livraria Cultura 89,90 -> education" in prompt
