@@ -112,13 +112,21 @@ def list_runs(store: Store, limit: int = 50) -> list[tuple[RunRow, int]]:
     return [(RunRow(**dict(zip(columns, row[:-1], strict=True))), int(row[-1])) for row in rows]
 
 
+_SAMPLE_COLUMNS = [name for name in SampleRow.model_fields if name != "id"]
+_SCORE_COLUMNS = [*ScoreRow.model_fields, "created_at"]
+
+
 def add_sample(store: Store, row: SampleRow) -> int:
+    # Plain SQL: sqlite-utils' insert introspects the table on every call, and this runs
+    # once per sample (the harness's overhead budget is a few milliseconds).
     data = row.model_dump(exclude={"id"})
     data["created_at"] = data["created_at"] or now()
     with store.db.conn:
-        table = store.db["eval_samples"]
-        table.insert(data)
-        return int(table.last_pk)
+        cursor = store.db.conn.execute(
+            f"INSERT INTO eval_samples ({', '.join(_SAMPLE_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(_SAMPLE_COLUMNS))})",
+            [data[c] for c in _SAMPLE_COLUMNS])
+        return int(cursor.lastrowid or 0)
 
 
 def samples_of(store: Store, run_id: str) -> list[SampleRow]:
@@ -133,26 +141,29 @@ def sample(store: Store, sample_id: int) -> SampleRow | None:
 
 def cached_sample(store: Store, cache_key: str) -> SampleRow | None:
     """An earlier error-free reply to the same request, model digest and sample index."""
-    rows = list(store.db["eval_samples"].rows_where(
-        "cache_key = ? AND (error IS NULL OR error = '') AND cached_from IS NULL",
-        [cache_key], order_by="id", limit=1))
-    return SampleRow(**rows[0]) if rows else None
+    cursor = store.db.conn.execute(
+        "SELECT * FROM eval_samples WHERE cache_key = ? AND (error IS NULL OR error = '') "
+        "AND cached_from IS NULL ORDER BY id LIMIT 1", [cache_key])
+    found = cursor.fetchone()
+    if found is None:
+        return None
+    return SampleRow(**dict(zip([d[0] for d in cursor.description], found, strict=True)))
 
 
 def put_scores(store: Store, scores: list[ScoreRow]) -> None:
     """Insert or replace each (sample, check) score."""
-    rows: list[dict[str, Any]] = []
+    rows: list[list[Any]] = []
     for score in scores:
         row = score.model_dump()
         row.update(passed=int(score.passed), must_pass=int(score.must_pass),
                    skipped=int(score.skipped), created_at=now())
-        rows.append(row)
-    with store.db.conn:
-        for row in rows:
-            store.db.execute(
-                "DELETE FROM eval_scores WHERE sample_id = ? AND check_name = ?",
-                [row["sample_id"], row["check_name"]])
-        store.db["eval_scores"].insert_all(rows)
+        rows.append([row[c] for c in _SCORE_COLUMNS])
+    if not rows:
+        return
+    with store.db.conn:  # (sample_id, check_name) is unique: a new score replaces the old
+        store.db.conn.executemany(
+            f"INSERT OR REPLACE INTO eval_scores ({', '.join(_SCORE_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(_SCORE_COLUMNS))})", rows)
 
 
 def delete_scores(store: Store, run_id: str, checks: list[str] | None = None) -> None:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ingle.core.evals.service import EvalService
 
 FORMATS = ("table", "json", "ndjson", "md")
-SHOWN = ("pass@1", "pass@5", "pass@10", "mean_score", "latency_p50_s", "latency_p95_s",
+SHOWN = ("mean_score", "latency_p50_s", "latency_p95_s",
          "tok_s", "hidden_thinking_share", "cost_usd")
 
 
@@ -211,11 +211,11 @@ def _print_report(report: RunReport, fmt: str) -> None:
         print(json.dumps(report_json(report), ensure_ascii=False, indent=None if fmt == "ndjson"
                          else 2))
         return
-    names = [n for n in SHOWN if any(n in s.metrics for s in report.subjects)]
-    extra = sorted({n for s in report.subjects for n in s.metrics
-                    if n.startswith(("pass^", "pass_within", "best_of", "majority"))})
-    names = names[:1] + [n for n in names[1:] if n.startswith("pass@")] + extra + [
-        n for n in names[1:] if not n.startswith("pass@")]
+    present = {n for s in report.subjects for n in s.metrics}
+    ks = sorted((n for n in present if n.startswith("pass@")), key=lambda n: int(n[5:]))
+    extra = sorted(n for n in present
+                   if n.startswith(("pass^", "pass_within", "best_of", "majority")))
+    names = ks + extra + [n for n in SHOWN if n in present and not n.startswith("pass@")]
     header = ["subject", *names]
     body = []
     for s in report.subjects:
