@@ -7,6 +7,8 @@ GPU, driver or library is a normal answer: `GpuProbe.problem` says which.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -29,12 +31,17 @@ def read_gpu_memory() -> list[GpuMemory]:
     return probe_gpus().gpus
 
 
-def probe_gpus() -> GpuProbe:
-    """Every NVIDIA GPU's memory, utilisation and processes, or why none could be read."""
-    try:
-        import pynvml  # nvidia-ml-py
-    except ImportError:
-        return GpuProbe(problem="nvidia-ml-py is not installed")
+def probe_gpus(nvml: Any = None) -> GpuProbe:
+    """Every NVIDIA GPU's memory, utilisation and processes, or why none could be read.
+    `nvml` is the NVML binding to read through (default: nvidia-ml-py's `pynvml`); tests
+    pass recorded readings through an object with the same functions."""
+    if nvml is not None:
+        pynvml = nvml
+    else:
+        try:
+            import pynvml  # nvidia-ml-py
+        except ImportError:
+            return GpuProbe(problem="nvidia-ml-py is not installed")
     try:
         pynvml.nvmlInit()
     except pynvml.NVMLError as exc:

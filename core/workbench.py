@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 
 
 class Workbench:
-    def __init__(self, loaded: LoadedConfig, store: Store, personas: PersonaRegistry) -> None:
+    def __init__(self, loaded: LoadedConfig, store: Store, personas: PersonaRegistry,
+                 *, nvml: Any = None) -> None:
+        self.nvml = nvml  # the NVML binding gpu() reads through (None: nvidia-ml-py)
         self.loaded = loaded
         self.store = store
         self.personas = personas
@@ -79,7 +81,7 @@ class Workbench:
 
     def gpu(self) -> GpuProbe:
         """The GPU's memory, utilisation and processes now (NVML), or why there is none."""
-        return probe_gpus()
+        return probe_gpus(self.nvml)
 
     async def aclose(self) -> None:
         await self.pool.aclose()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from pydantic import ValidationError
 
+from ingle.core.backends.errors import ServerUnreachable
 from ingle.core.backends.ollama import OllamaBackend
 from ingle.core.backends.registry import default_endpoint, open_ollama
 from ingle.core.errors import IngleError, NotFound, UsageError
@@ -22,14 +23,28 @@ from ingle.core.lab.models import (
     PersonaSummary,
     RegisterReport,
 )
+from ingle.core.lab.model_table import MODEL_TABLE, table_entry
 from ingle.core.lab.readback import compare
+from ingle.core.lab.recommend import (
+    ModelSpec,
+    Recommendation,
+    architecture_from_show,
+    calibrate,
+    evaluate,
+    gb,
+    rank,
+)
+from ingle.core.lab.recommend import DEFAULT_OVERHEAD
 from ingle.core.workbench import Workbench
 from ingle.memory.persona_versions import PersonaVersion, version_counts
 from ingle.personas.create_body import build_create_body
-from ingle.personas.model import Persona
+from ingle.personas.model import TASK_KINDS, Persona
 from ingle.personas.modelfile import ModelfileNotRepresentable, export_modelfile
 from ingle.personas.registry import UnknownPersona
 from ingle.personas.resolved import ResolvedPersona
+
+
+DEFAULT_CONTEXT = 4096
 
 
 class LabService:
@@ -132,6 +147,68 @@ class LabService:
         report.usable = len(self.registry.names())
         return report
 
+    # -- recommend ---------------------------------------------------------------------
+
+    async def recommend(self, task: str, context: int = DEFAULT_CONTEXT, *,
+                        vram_gb: float | None = None, kv_cache: str = "f16") -> Recommendation:
+        """Every candidate model for `task` at `context` tokens: which fit this GPU, the
+        largest context each allows, and the arithmetic; best first."""
+        if task not in TASK_KINDS:
+            raise UsageError(f"'{task}' is not a task kind", f"use one of: {', '.join(TASK_KINDS)}")
+        if context < 256:
+            raise UsageError(f"--context {context} is too small", "give at least 256 tokens")
+        notes: list[str] = []
+        try:
+            backend = open_ollama(self.workbench.settings,
+                                  default_endpoint(self.workbench.settings))
+        except IngleError as exc:
+            backend, notes = None, [f"no Ollama endpoint ({exc.message}): the built-in table only"]
+        specs: list[ModelSpec] = []
+        loaded: list[tuple[str, int, int]] = []
+        if backend is not None:
+            try:
+                specs, loaded = await _inventory(backend)
+            except ServerUnreachable as exc:
+                notes.append(f"Ollama did not answer ({exc.message}): the built-in table only")
+            finally:
+                await backend.aclose()
+        have = {s.name for s in specs}
+        specs += [ModelSpec(name=m.name, installed=False, quantization=m.default_quantization,
+                            weights_bytes=m.sizes[m.default_quantization],
+                            architecture=m.architecture, source="built-in table")
+                  for m in MODEL_TABLE if m.name not in have]
+        by_name = {s.name: s for s in specs}
+        calibrations = [c for name, ctx, vram in loaded if name in by_name
+                        and (c := calibrate(by_name[name], ctx, vram, kv_cache)) is not None]
+        calibration = max(calibrations, key=lambda c: c.overhead_bytes, default=None)
+        overhead = calibration.overhead_bytes if calibration else DEFAULT_OVERHEAD
+        reclaimable = sum(vram for _, _, vram in loaded)
+        if vram_gb is not None:
+            if vram_gb <= 0:
+                raise UsageError(f"--vram {vram_gb} is not a memory size", "give GB, e.g. --vram 12")
+            budget, gpu = int(vram_gb * 1e9), f"--vram {vram_gb:g} GB"
+            budget_text = f"{gb(budget)} (from --vram)"
+        else:
+            probe = self.workbench.gpu()
+            if not probe.gpus:
+                raise UsageError(f"no GPU reading: {probe.problem}",
+                                 "pass --vram GB with the GPU's memory, e.g. --vram 12")
+            card = probe.gpus[0]
+            budget, gpu = card.free_bytes + reclaimable, card.name
+            budget_text = (f"{gb(card.free_bytes)} free of {gb(card.total_bytes)}"
+                           + (f" + {gb(reclaimable)} held by Ollama's loaded models"
+                              if reclaimable else "") + f" = {gb(budget)}")
+        candidates = rank([evaluate(s, context, budget, overhead, kv_cache) for s in specs], task)
+        source = (f"measured: {calibration.model} at {calibration.context} tokens uses "
+                  f"{gb(calibration.size_vram)} (/api/ps) = weights {gb(calibration.weights_bytes)}"
+                  f" + KV {gb(calibration.kv_bytes)} + overhead {gb(calibration.overhead_bytes)}"
+                  if calibration else f"default {gb(DEFAULT_OVERHEAD)} (no loaded model to "
+                  "measure; load one and run again to calibrate)")
+        return Recommendation(task=task, context=context, kv_cache=kv_cache, gpu=gpu,
+                              budget_bytes=budget, budget_text=budget_text,
+                              calibration=calibration, overhead_source=source,
+                              candidates=candidates, notes=notes)
+
     # -- export, register --------------------------------------------------------------
 
     def export(self, ref: str, fmt: ExportFormat) -> ExportResult:
@@ -186,6 +263,23 @@ class LabService:
             version=resolved.version_number, verified=not mismatches, mismatches=mismatches,
             warnings=[warning] if warning else [], notes=[f"{note}: a model cannot store them"],
         )
+
+
+async def _inventory(backend: OllamaBackend) -> tuple[list[ModelSpec], list[tuple[str, int, int]]]:
+    """Installed models with their architecture (/api/tags + /api/show), and what /api/ps
+    reports loaded: (name, context, size_vram)."""
+    specs: list[ModelSpec] = []
+    for info in await backend.list_models():
+        shown = await backend.show(info.name)
+        arch = architecture_from_show(shown.model_info)
+        source = "/api/show"
+        if arch is None and (entry := table_entry(info.name)) is not None:
+            arch, source = entry.architecture, "built-in table"
+        specs.append(ModelSpec(name=info.name, installed=True,
+                               quantization=info.details.quantization_level,
+                               weights_bytes=info.size, architecture=arch, source=source))
+    loaded = [(m.name, m.context_length or 4096, m.size_vram) for m in await backend.ps()]
+    return specs, loaded
 
 
 def context_shortfall(model: str, num_ctx: int, needed: int) -> str:

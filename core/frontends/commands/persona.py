@@ -60,6 +60,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     diff.add_argument("b", metavar="B", help="a version number or hash prefix")
     _json(diff)
 
+    recommend = sub.add_parser("recommend", help="which models fit this GPU for a task, "
+                               "with the arithmetic")
+    recommend.add_argument("--task", required=True, metavar="KIND",
+                           help="the task kind: code, frontend, architecture, review, "
+                           "classification, translation, writing, summary")
+    recommend.add_argument("--context", type=int, default=4096, metavar="TOKENS",
+                           help="the context the task needs (default: 4096)")
+    recommend.add_argument("--vram", type=float, metavar="GB",
+                           help="the GPU memory to plan for, when NVML cannot read it")
+    recommend.add_argument("--kv-cache", choices=("f16", "q8_0", "q4_0"), default="f16",
+                           help="the KV cache type Ollama runs with (OLLAMA_KV_CACHE_TYPE)")
+    _json(recommend)
+
     restore = sub.add_parser("restore", help="make an old version current (as a new version)")
     restore.add_argument("name")
     restore.add_argument("version", metavar="VERSION", help="a version number or hash prefix")
@@ -313,7 +326,37 @@ def _restore(service: LabService, args: argparse.Namespace) -> int:
     return 0
 
 
+def _recommend(service: LabService, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ingle.core.lab.recommend import gb
+
+    found = asyncio.run(service.recommend(args.task, args.context, vram_gb=args.vram,
+                                          kv_cache=args.kv_cache))
+    if args.json:
+        return _print_json(found.model_dump(mode="json"))
+    print(f"task {found.task}, {found.context} tokens of context, KV cache {found.kv_cache}")
+    print(f"GPU: {found.gpu}; budget {found.budget_text}")
+    print(f"runtime overhead: {found.overhead_source}")
+    for note in found.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print()
+    for index, c in enumerate(found.candidates, start=1):
+        verdict = "fits" if c.fits else "does not fit"
+        where = "" if c.installed else " (not installed)"
+        print(f"{index}. {c.model} {c.quantization}{where}: {verdict}, largest context "
+              f"{c.max_context}")
+        f = c.figures
+        if f is not None:
+            print(f"   weights {gb(f.weights_bytes)} + KV {gb(f.kv_bytes)} "
+                  f"({f.kv_bytes_per_token:,} B/token = {f.kv_formula}; x {c.context}) "
+                  f"+ overhead {gb(f.overhead_bytes)} = {gb(f.total_bytes)} of "
+                  f"{gb(f.budget_bytes)}")
+        print(f"   why: {c.reason}")
+    return 0
+
+
 _ACTIONS = {
     "list": _list, "show": _show, "new": _new, "check": _check, "export": _export,
-    "register": _register, "versions": _versions, "diff": _diff, "restore": _restore,
+    "register": _register, "recommend": _recommend, "versions": _versions, "diff": _diff, "restore": _restore,
 }
