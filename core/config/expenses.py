@@ -23,6 +23,7 @@ class ExpenseSettings(BaseModel):
 
     currency: str = Field("USD", min_length=3, max_length=3, description="ISO code for amounts without one")
     persona: str = Field("my-bookkeeper", description="the classifier persona")
+    model: str | None = Field(None, description="the classifier's model (default: the persona's)")
     confidence_threshold: float = Field(
         0.8, ge=0, le=1, description="below this a classification waits for the user"
     )

@@ -123,14 +123,14 @@ class ModelVerdict(BaseModel):
 
 async def ask_model(
     caller: PersonaCaller, persona: ResolvedPersona, lines: Sequence[ParsedLine],
-    categories: list[str], examples: Sequence[Example],
+    categories: list[str], examples: Sequence[Example], model: str | None = None,
 ) -> list[ModelVerdict | None]:
     """One schema-bound request for a batch of lines: a verdict per line (None where the
     model skipped one). Raises IngleError when the model cannot be asked."""
     schema = schema_for(categories)
     result = await caller.call(
         persona, prompt_for(lines, categories, examples), task_kind="classification",
-        json_schema=schema, think=False, temperature=0.1,
+        json_schema=schema, think=False, temperature=0.1, model=model,
     )
     items = (result.parsed_json or {}).get("items", []) if isinstance(result.parsed_json, dict) else []
     verdicts: list[ModelVerdict | None] = [None] * len(lines)

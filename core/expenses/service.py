@@ -182,7 +182,12 @@ class ExpensesService:
     def _parse(self, text: str) -> ParsedLine:
         return parse_free_text(text, today=self.today(), currency=self.settings.currency)
 
-    async def _classify(self, lines: Sequence[ParsedLine]) -> list[Classification]:
+    async def classify(self, lines: Sequence[ParsedLine], *, use_model: bool = True) -> list[Classification]:
+        """A category for each line: rules, then agreeing neighbours, then (with `use_model`)
+        the classifier for the rest, in batches. Stores nothing."""
+        return await self._classify(lines, use_model=use_model)
+
+    async def _classify(self, lines: Sequence[ParsedLine], *, use_model: bool = True) -> list[Classification]:
         rules = store_rows.rules(self.store)
         results: list[Classification | None] = []
         for_model: list[int] = []
@@ -195,7 +200,11 @@ class ExpensesService:
             results.append(found)
             if found is None:
                 for_model.append(i)
-        if for_model:
+        if for_model and not use_model:
+            for i in for_model:
+                results[i] = Classification(category=None, confidence=0.0, path="none",
+                                            reason="no rule or agreeing confirmed lines decide it")
+        elif for_model:
             verdicts = await self._ask_model([lines[i] for i in for_model])
             for i, verdict in zip(for_model, verdicts, strict=True):
                 results[i] = verdict if isinstance(verdict, Classification) else classify.combine(
@@ -210,7 +219,7 @@ class ExpensesService:
             batch = lines[start:start + classify.LINES_PER_REQUEST]
             try:
                 out += await classify.ask_model(self.workbench.caller, persona, batch,
-                                                self.categories(), examples)
+                                                self.categories(), examples, self.settings.model)
             except IngleError as exc:  # server down, model missing, bad JSON: ask the user
                 out += [classify.unreachable(exc)] * len(batch)
         return out
