@@ -25,7 +25,10 @@ from ingle.memory.store import Store
 from tests.fakes.ollama_server import FakeOllama
 from tests.fakes.script import HttpError, Reply
 
-TOOLS = {"generate_code", "classify_text", "summarize", "translate", "list_personas", "ask_persona"}
+TOOLS = {
+    "generate_code", "classify_text", "summarize", "translate", "list_personas", "ask_persona",
+    "classify_expense", "record_expense",
+}
 
 
 @asynccontextmanager

@@ -14,6 +14,7 @@ from pathlib import Path
 from ingle.core.backends.calls import PersonaCaller
 from ingle.core.config.settings import Settings
 from ingle.core.errors import IngleError
+from ingle.core.expenses.service import ExpensesService
 from ingle.core.texttools.service import TextTools
 from ingle.core.workbench import Workbench
 from ingle.personas.registry import PersonaRegistry, UnknownPersona
@@ -35,6 +36,7 @@ class PersonaRunner:
         # The repository whose files generate_code may read; None outside a repository
         # (Claude Desktop starts servers in /, which must not expose the whole disk).
         self.workspace = workspace
+        self.expenses = ExpensesService(workbench)
 
     @property
     def settings(self) -> Settings:

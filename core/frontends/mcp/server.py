@@ -19,7 +19,7 @@ from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from ingle.core.errors import IngleError
-from ingle.core.frontends.mcp import code_tools, persona_tools
+from ingle.core.frontends.mcp import code_tools, expense_tools, persona_tools
 from ingle.core.frontends.mcp.code_languages import CodeLanguageName
 from ingle.core.frontends.mcp.results import (
     Classification,
@@ -118,7 +118,17 @@ PersonaPrompt = Annotated[
     ),
 ]
 
+ExpenseText = Annotated[
+    str,
+    Field(
+        min_length=1,
+        description="one expense as a person writes it, with the amount: 'uber 23.50 to airport', "
+        "'almoço 32,90 ontem'; a date word or date in it is used, else today",
+    ),
+]
+
 _LOCAL = ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False)
+_RECORDS = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
 
 T = TypeVar("T")
 
@@ -209,5 +219,19 @@ def build_server(runner: PersonaRunner, gates: SnippetGates) -> MCPServer:
         cover: code review notes, architecture sketches, README or release-note drafts. Coding
         personas answer with SEARCH/REPLACE edit blocks; use generate_code for plain code."""
         return await _as_tool_result(persona_tools.ask_persona(runner, persona, prompt))
+
+    @server.tool(annotations=_LOCAL)
+    async def classify_expense(text: ExpenseText) -> expense_tools.ExpenseClassification:
+        """File an expense line into the user's own categories the way Ingle's expense ledger
+        would (their rules, their past confirmed expenses, then a local classifier), without
+        storing it. `confirmed` says whether it clears the user's confidence threshold."""
+        return await _as_tool_result(expense_tools.classify_expense(runner.expenses, text))
+
+    @server.tool(annotations=_RECORDS)
+    async def record_expense(text: ExpenseText) -> expense_tools.RecordedExpense:
+        """Record an expense in the user's ledger (amount, date, merchant and category read from
+        the text). A confident category is confirmed and sent to the user's own sink program; an
+        unsure one waits for the user (`status: pending`). Each call records a new expense."""
+        return await _as_tool_result(expense_tools.record_expense(runner.expenses, text))
 
     return server
