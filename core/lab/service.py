@@ -5,6 +5,7 @@ and print or show what it returns; nothing here prints."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -25,6 +26,7 @@ from ingle.core.lab.models import (
 )
 from ingle.core.lab.model_table import MODEL_TABLE, table_entry
 from ingle.core.lab.readback import compare
+from ingle.core.lab.suggest import RepoProfile, Suggestion, profile_repository, suggest
 from ingle.core.lab.recommend import (
     ModelSpec,
     Recommendation,
@@ -146,6 +148,24 @@ class LabService:
             )
         report.usable = len(self.registry.names())
         return report
+
+    # -- suggest -----------------------------------------------------------------------
+
+    def suggest(self, repo: Path | None = None) -> tuple[RepoProfile, list[Suggestion]]:
+        """Personas proposed from `repo` (default: the workbench's repository)."""
+        root = repo or self.workbench.loaded.repo
+        if root is None:
+            raise UsageError("no repository to look at", "run it inside one, or pass --repo PATH")
+        profile = profile_repository(root)
+        return profile, suggest(profile, set(self.registry.names()))
+
+    def proposal(self, suggestion: Suggestion) -> Persona:
+        """The suggested persona: its base built-in with the repository's constraints."""
+        base = self.resolve(suggestion.base).persona
+        constraints = "\n".join(p for p in (base.constraints, suggestion.constraints) if p)
+        return Persona.model_validate({**base.model_dump(), "name": suggestion.name,
+                                       "description": suggestion.description,
+                                       "constraints": constraints, "version": 1})
 
     # -- recommend ---------------------------------------------------------------------
 

@@ -73,6 +73,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
                            help="the KV cache type Ollama runs with (OLLAMA_KV_CACHE_TYPE)")
     _json(recommend)
 
+    suggest = sub.add_parser("suggest", help="personas proposed from a repository's languages, "
+                             "frameworks and test tools")
+    suggest.add_argument("--repo", metavar="PATH", default=argparse.SUPPRESS,
+                         help="the repository to look at (default: the current one)")
+    suggest.add_argument("--save", metavar="NAME", help="save the suggestion NAME as a persona")
+    _json(suggest)
+
     restore = sub.add_parser("restore", help="make an old version current (as a new version)")
     restore.add_argument("name")
     restore.add_argument("version", metavar="VERSION", help="a version number or hash prefix")
@@ -356,7 +363,41 @@ def _recommend(service: LabService, args: argparse.Namespace) -> int:
     return 0
 
 
+def _suggest(service: LabService, args: argparse.Namespace) -> int:
+    from ingle.core.errors import NotFound
+    from ingle.personas.toml_io import persona_to_toml
+
+    profile, found = service.suggest()
+    if args.save:
+        chosen = next((s for s in found if s.name == args.save), None)
+        if chosen is None:
+            raise NotFound(f"no suggestion named '{args.save}'",
+                           f"suggested here: {', '.join(s.name for s in found) or 'none'}")
+        version = service.save(service.proposal(chosen), f"suggested: {chosen.reason}")
+        print(f"saved {version.label}; try it: ingle ask --persona {chosen.name} \"...\"")
+        return 0
+    if args.json:
+        return _print_json({"profile": profile.model_dump(mode="json"), "suggestions": [
+            s.model_dump(mode="json") | {"toml": persona_to_toml(service.proposal(s))}
+            for s in found]})
+    top = ", ".join(f"{lang} {n}" for lang, n in list(profile.languages.items())[:4])
+    print(f"languages (lines of code): {top or 'none found'}")
+    if profile.frameworks:
+        print("frameworks and tools: " + ", ".join(
+            f"{name} ({where})" for name, where in profile.frameworks.items()))
+    if not found:
+        print("no persona to suggest beyond the built-ins here")
+        return 0
+    for s in found:
+        print(f"\n{s.name} (from {s.base}): {s.description}")
+        print(f"  why: {s.reason}")
+        for line in s.constraints.splitlines():
+            print(f"  {line}")
+    print(f"\nsave one with: ingle persona suggest --save {found[0].name}")
+    return 0
+
+
 _ACTIONS = {
     "list": _list, "show": _show, "new": _new, "check": _check, "export": _export,
-    "register": _register, "recommend": _recommend, "versions": _versions, "diff": _diff, "restore": _restore,
+    "register": _register, "recommend": _recommend, "suggest": _suggest, "versions": _versions, "diff": _diff, "restore": _restore,
 }
