@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
@@ -84,7 +85,7 @@ async def score_case_judges(
 async def _pairwise(spec: CheckSpec, case: Case, group: dict[str, SampleRow],
                     subjects: Sequence[str], judge: Judge | None,
                     must_failed: Callable[[SampleRow], bool], index: int) -> list[ScoreRow]:
-    against = spec.against or subjects[0]
+    against = _subject_named(spec.against, subjects) if spec.against else subjects[0]
     baseline = group.get(against)
     rows = []
     for subject, sample in group.items():
@@ -102,6 +103,15 @@ async def _pairwise(spec: CheckSpec, case: Case, group: dict[str, SampleRow],
             result = await judge.pairwise(spec, case, sample, baseline, rng)
         rows.append(_row(sample, spec, result))
     return rows
+
+
+def _subject_named(given: str, subjects: Sequence[str]) -> str:
+    """`against` may be a whole label, the label without the version, or just the model."""
+    for label in subjects:
+        unversioned = re.sub(r"@\d+ x ", " x ", label)
+        if given in (label, unversioned) or label.endswith(f" x {given}"):
+            return label
+    return given
 
 
 async def _select_best(spec: CheckSpec, case: Case, group: dict[str, SampleRow],

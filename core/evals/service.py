@@ -66,21 +66,18 @@ class EvalService:
                 raise UsageError(f"'{given}': a persona version is a number (my-coder@3)",
                                  "write PERSONA or PERSONA@VERSION")
             persona = self._persona(name, int(version) if version else None)
+            # pinned to the version it runs with, so a resumed run asks the same persona
+            pinned = persona.version_number
             for model in models or suite.models or [str(persona.model_ref)]:
-                out.append(Subject(persona=name, version=int(version) if version else None,
-                                   model=model))
+                out.append(Subject(persona=name, version=pinned, model=model))
         return out
 
     def _persona(self, name: str, version: int | None) -> ResolvedPersona:
+        """The persona, at `version` when given (versions kept by the persona lab)."""
         try:
-            persona = self.wb.personas.get(name)
+            return self.wb.personas.get(f"{name}@{version}" if version is not None else name)
         except UnknownPersona as exc:
             raise NotFound(str(exc)) from exc
-        if version is not None and version != persona.persona.version:
-            raise NotFound(f"persona {name} has no version {version} here "
-                           f"(the current one is {persona.persona.version})",
-                           f"use {name}@{persona.persona.version} or just {name}")
-        return persona
 
     # -- running -------------------------------------------------------------------------
     async def run(self, suite: Suite, subjects: list[Subject], *, samples: int | None = None,

@@ -96,11 +96,11 @@ personas = ["my-generalist"]
 [[cases]]
 id = "haiku"
 prompt = "Write a haiku about rain."
-checks = [{ type = "pairwise", judge = "my-reviewer", against = "my-generalist x qwen3:8b", threshold = 0.5 }]
+checks = [{ type = "pairwise", judge = "my-reviewer", against = "qwen3:8b", threshold = 0.5 }]
 [[cases]]
 id = "limerick"
 prompt = "Write a limerick about snow."
-checks = [{ type = "pairwise", judge = "my-reviewer", against = "my-generalist x qwen3:8b", threshold = 0.5 }]
+checks = [{ type = "pairwise", judge = "my-reviewer", against = "qwen3:8b", threshold = 0.5 }]
 '''
 
 

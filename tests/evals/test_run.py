@@ -52,7 +52,7 @@ async def test_run_stores_samples_scores_and_metrics(fake_ollama, suite_dir):
     # 2 cases x 2 subjects x 2 samples, each asked once
     assert len(chat_bodies(fake_ollama)) == 8
     assert [s.subject for s in report.subjects] == [
-        "my-generalist x qwen3:8b", "my-generalist x qwen3:4b"]
+        "my-generalist@1 x qwen3:8b", "my-generalist@1 x qwen3:4b"]
     metrics = report.subjects[0].metrics
     assert metrics["pass@1"] == 0.5 and metrics["pass@2"] == 0.5 and metrics["pass^2"] == 0.5
     assert report.subjects[0].failed_thresholds == ["pass@1 0.5 < 0.75"]
@@ -121,14 +121,14 @@ def test_cli_run_json_and_exit_status(fake_ollama, suite_dir):
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["subjects"][0]["pass@1"] == 1.0
-    assert out["subjects"][0]["subject"] == "my-generalist x qwen3:8b"
+    assert out["subjects"][0]["subject"] == "my-generalist@1 x qwen3:8b"
     assert "[2/2]" in done.stderr  # progress lines on stderr, not a terminal
     # the same requests come from the cache; the changed expectation makes case 1 fail
     (suite_dir / "basic.toml").write_text(SUITE.replace('"Paris"', '"Lyon"'))
     failing = ingle("eval", "run", "basic", "--samples", "1", "--limit", "1")
     assert failing.returncode == 1
     assert "threshold failed" in failing.stderr
-    assert "pass@1" in failing.stdout and "my-generalist x qwen3:8b" in failing.stdout
+    assert "pass@1" in failing.stdout and "my-generalist@1 x qwen3:8b" in failing.stdout
     listed = json.loads(ingle("eval", "ls", "--json").stdout)
     assert [r["suite"] for r in listed] == ["basic", "basic"]
     assert listed[0]["planned"] == 1 and listed[1]["planned"] == 2
@@ -154,3 +154,26 @@ def test_cli_bad_input(fake_ollama, suite_dir):
     (suite_dir / "broken.toml").write_text('[[cases]]\nid = "a"\ncheks = []\n')
     broken = ingle("eval", "run", "broken")
     assert broken.returncode == 2 and "cheks" in broken.stderr
+
+
+async def test_persona_versions_are_subjects(fake_ollama, suite_dir):
+    from ingle.core.lab.versions import save_version
+
+    fake_ollama.respond_with(by_prompt({"France": "Paris", "number": "42"}))
+    wb = open_workbench()
+    try:
+        current = wb.personas.get("my-generalist").persona
+        save_version(wb.store, wb.personas, current.model_copy(update={"role": "Be terse."}),
+                     "terser role")
+        service = EvalService(wb)
+        suite = service.load_suite("basic")
+        subjects = service.subjects(suite, ["my-generalist@1", "my-generalist@2"])
+        report = await service.run(suite, subjects, samples=1)
+        with pytest.raises(Exception, match="no version '9'"):
+            service.subjects(suite, ["my-generalist@9"])
+    finally:
+        await wb.aclose()
+    assert [s.subject for s in report.subjects] == [
+        "my-generalist@1 x qwen3:8b", "my-generalist@2 x qwen3:8b"]
+    systems = {b["messages"][0]["content"] for b in chat_bodies(fake_ollama)}
+    assert len(systems) == 2 and any("Be terse." in s for s in systems)
