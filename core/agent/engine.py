@@ -32,6 +32,9 @@ from ingle.core.context.breakdown import ContextBreakdown
 from ingle.core.context.compaction import CompactionResult
 from ingle.core.context.fitting import ContextTools
 from ingle.core.errors import EXIT_USAGE, IngleError
+from ingle.core.memories.extract import MemoryWriter, TurnRecord
+from ingle.core.memories.retrieve import recalled_texts
+from ingle.core.memories.service import MemoryService
 from ingle.core.repomap.service import LazyRepoMap
 from ingle.core.routing.router import Route, RouteRequest, claude_access, route, task_kind
 from ingle.core.routing.task_classifier import classify_task
@@ -76,6 +79,9 @@ class Engine:
         )
         self.context: ContextTools = self.budget.tools  # token estimates, compaction
         self.session = session
+        self.memories = MemoryService(workbench)
+        # Memories are written after the conversation goes quiet, never on the chat path.
+        self.memory_writer = MemoryWriter(self.memories)
 
     # -- opening ----------------------------------------------------------------------
 
@@ -308,6 +314,8 @@ class Engine:
             self.budget.prompt_estimate(instruction), escalate=escalate, instruction=instruction
         )
         dirs = self.workbench.dirs
+        memory = await self.memories.context_part(self.session.persona, instruction,
+                                                  repo=str(self.root))
         deps = TurnDeps(
             settings=self.settings,
             store=self.store,
@@ -328,6 +336,7 @@ class Engine:
             claude_withheld=planned.claude_withheld,
             route_notes=planned.notes,
             context=self.context,
+            context_extras=[memory] if memory else [],
         )
         kind = planned.kind
         options = TurnOptions(
@@ -359,6 +368,10 @@ class Engine:
                     ChatMessage(role="user", content=instruction),
                     ChatMessage(role="assistant", content="".join(answer) or event.error),
                 ]
+                self.memory_writer.note_turn(TurnRecord(
+                    persona=self.session.persona, user=instruction, answer="".join(answer),
+                    turn_id=event.turn_id, at=time.time(), system_prompt=self.persona.system_prompt(),
+                    recalled=recalled_texts(memory), repo=str(self.root)))
             yield event
 
     def _record_turn(self, event: TurnFinished, attempts: list[AttemptStarted], kind: str) -> None:
@@ -401,6 +414,7 @@ class Engine:
         return self.repo.last_ingle_diff() if self.repo is not None else ""
 
     async def aclose(self) -> None:
+        await self.memory_writer.aclose()
         if self.repo is not None:
             self.repo.close()
         await self.workbench.aclose()

@@ -374,7 +374,7 @@ class _Turn:
             files={p: state.candidate[p] for p in state.chat_files if p in state.candidate},
             originals=state.originals, history=list(self.history),
             history_summary=self.history_summary, instruction=self.instruction,
-            exchange=state.exchange, pinned=list(self.pinned),
+            exchange=state.exchange, pinned=list(self.pinned), extras=deps.context_extras,
         )
 
     def _map_source(self) -> MapSource | None:

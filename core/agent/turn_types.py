@@ -14,6 +14,7 @@ from ingle.core.backends.base import ModelBackend
 from ingle.core.backends.types import ChatMessage, Usage
 from ingle.core.config.settings import Settings
 from ingle.core.context.fitting import ContextTools
+from ingle.core.context.prompt_builder import ExtraPart
 from ingle.core.edits.models import ParsedReply
 from ingle.core.edits.paths import check_readable, git_ignored
 from ingle.core.vcs import IngleRepo
@@ -58,6 +59,8 @@ class TurnDeps:
     # Token estimators, tree-sitter grammars and the history compactor (None: from `store`,
     # without compaction: older turns are left out when they do not fit).
     context: ContextTools | None = None
+    # Parts other features add to every attempt's prompt (memories), fitted by the planner.
+    context_extras: list[ExtraPart] = field(default_factory=list)
 
 
 @dataclass

@@ -26,6 +26,7 @@ from ingle.core.context.compaction import CompactionResult
 from ingle.core.context.estimator import TokenEstimators
 from ingle.core.context.planner import (
     ContextInputs,
+    ExtraPart,
     ContextPlan,
     ContextWindow,
     MapSource,
@@ -164,6 +165,7 @@ def attempt_inputs(
     instruction: str,
     exchange: list[ChatMessage],
     pinned: list[str],
+    extras: list[ExtraPart] | None = None,
 ) -> ContextInputs:
     """The inputs of one attempt: on a repair, the instruction and the replies so far go
     before the latest failure, which is the final message."""
@@ -188,6 +190,7 @@ def attempt_inputs(
             if originals.get(path) != text
         },
         pinned=pinned,
+        extras=list(extras or []),
     )
 
 

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ingle.core.backends.types import ChatMessage, ThinkSetting
 from ingle.core.context.estimator import TokenEstimator, framing_tokens
 from ingle.core.context.windowing import FileWindow, window_file, words_of
-from ingle.core.context.prompt_builder import PromptParts, build_prompt
+from ingle.core.context.prompt_builder import ExtraPart, PromptParts, build_prompt
 from ingle.core.repomap.languages import Grammars
 
 HISTORY_SHARE = 0.25  # of the prompt budget; history past it is summarised
@@ -79,6 +79,7 @@ class ContextInputs(BaseModel):
     examples: list[tuple[str, str]] = Field(default_factory=list)
     instructions: dict[str, str] = Field(default_factory=dict)
     memories: list[str] = Field(default_factory=list)
+    extras: list[ExtraPart] = Field(default_factory=list)
     files: dict[str, str] = Field(default_factory=dict)  # path -> full (candidate) text
     history_summary: str = ""
     history: list[ChatMessage] = Field(default_factory=list)  # the session's turns, oldest first
@@ -140,6 +141,7 @@ def essential_tokens(inputs: ContextInputs, estimator: TokenEstimator) -> int:
         examples=inputs.examples,
         instructions=inputs.instructions,
         memories=inputs.memories,
+        extras=inputs.extras,
         files=inputs.files,
         history_summary=inputs.history_summary,
         history=[m for turn in turns for m in turn] + inputs.attempts,
@@ -192,6 +194,7 @@ class _Planner:
         self.files = dict(inputs.files)
         self.windowed: dict[str, FileWindow] = {}
         self.map_text = ""
+        self.extras = [part.model_copy(deep=True) for part in inputs.extras]
 
     # -- measuring ------------------------------------------------------------------
 
@@ -205,6 +208,7 @@ class _Planner:
             examples=self.inputs.examples,
             instructions=self.inputs.instructions,
             memories=self.inputs.memories,
+            extras=[part for part in self.extras if part.items or part.intro],
             repo_map=self.map_text,
             files=self.files,
             windowed_files=sorted(self.windowed),
@@ -228,6 +232,7 @@ class _Planner:
     def run(
         self, repo_map: MapSource | None, map_default: int, allow_compaction: bool
     ) -> ContextPlan:
+        self._fit_extras()
         compaction_wanted = self._history_share(allow_compaction)
         map_budget = self._map_room(map_default)
         if map_budget == 0:
@@ -255,6 +260,27 @@ class _Planner:
             file_tokens={p: self.est.tokens(t) for p, t in self.inputs.files.items()},
             windowed=self.windowed,
         )
+
+    def _fit_extras(self) -> None:
+        """Each extra part within its share; then, while the prompt is over budget, their
+        last items go first (a part with none left goes entirely)."""
+        for part in self.extras:
+            cap = int(self.budget * part.max_share)
+            before = len(part.items)
+            while part.items and self.est.tokens(_rendered(part)) > cap:
+                part.items.pop()
+            if self.est.tokens(_rendered(part)) > cap:
+                part.intro = ""
+            if len(part.items) < before or not part.intro and not part.items:
+                self.decisions.append(f"{part.name}: {len(part.items)} of {before} item(s) kept "
+                                      f"within its share ({cap} tokens)")
+        for part in reversed(self.extras):
+            while (part.items or part.intro) and self.total() > self.budget:
+                if part.items:
+                    part.items.pop()
+                else:
+                    part.intro = ""
+                    self.decisions.append(f"{part.name} left out: no room")
 
     def _history_share(self, allow_compaction: bool) -> bool:
         """Ask for a summary of the older turns when history passes its share of the
@@ -397,3 +423,7 @@ class _Planner:
                 f"this turn: {self.dropped_pairs} earlier attempt(s) left out to fit "
                 "(the latest reply and what went wrong stay)"
             )
+
+
+def _rendered(part: ExtraPart) -> str:
+    return "\n".join([part.title, part.intro, *part.items])

@@ -28,6 +28,19 @@ def chars_per_token_estimate(text: str) -> int:
     return (len(text) + 3) // 4
 
 
+class ExtraPart(BaseModel):
+    """A part some feature adds to the prompt (the planner does not know what it is): a
+    heading, an intro always shown with it, and items, least important last, that are
+    dropped from the end to keep the part within `max_share` of the prompt budget, and
+    to make the prompt fit before anything else shrinks. The part goes when no item fits."""
+
+    name: str  # its section in the token breakdown
+    title: str
+    intro: str = ""
+    items: list[str] = Field(default_factory=list)
+    max_share: float = Field(0.1, gt=0, le=1)
+
+
 class PromptParts(BaseModel):
     """Everything a turn may send; the builder decides layout, never content."""
 
@@ -35,6 +48,7 @@ class PromptParts(BaseModel):
     examples: list[tuple[str, str]] = Field(default_factory=list)
     instructions: dict[str, str] = Field(default_factory=dict)  # path -> text (read-only)
     memories: list[str] = Field(default_factory=list)  # remembered facts, most relevant first
+    extras: list[ExtraPart] = Field(default_factory=list)  # parts other features add
     repo_map: str = ""
     files: dict[str, str] = Field(default_factory=dict)  # path -> current (candidate) text
     windowed_files: list[str] = Field(default_factory=list)  # files shown only in part
@@ -87,6 +101,9 @@ def build_prompt(parts: PromptParts, estimate: TokenEstimator = chars_per_token_
     if parts.memories:
         body = "\n".join(f"- {m.strip()}" for m in parts.memories)
         system_sections.append(("memories", _section("Things to remember", body)))
+    for part in parts.extras:
+        body = "\n".join(t for t in (part.intro, *part.items) if t)
+        system_sections.append((part.name, _section(part.title, body)))
     if parts.repo_map:
         system_sections.append(
             (

@@ -11,9 +11,11 @@ block that says it is data, not instructions, cut to the token budget the caller
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Literal, Protocol
 
+from ingle.core.context.prompt_builder import ExtraPart
 from ingle.core.errors import UsageError
 from ingle.core.memories.models import CoreBlock, MemoryRow, ScoredMemory
 from ingle.memory import memories as rows
@@ -138,33 +140,50 @@ async def _blend(store: Store, scored: list[ScoredMemory], query: str, embedder:
         item.score = (1 - weight) * item.bm25 + weight * max(item.similarity, 0.0)
 
 
+def block_lines(core: CoreBlock | None, relevant: Sequence[MemoryRow]) -> tuple[list[str], list[str]]:
+    """(intro lines: the data-not-instructions header and the core block with its fill
+    level; item lines: the relevant memories not already in the core, best first)."""
+    intro = [BLOCK_HEADER + "."]
+    pinned_ids = set()
+    if core is not None and core.memories:
+        intro.append(f"Core memory ({core.fill}):")
+        intro += [f"- [#{m.id}] {m.text}" for m in core.memories]
+        pinned_ids = {m.id for m in core.memories}
+    items = [f"- [#{m.id}] ({_date(m.valid_from)}) {m.text}" for m in relevant
+             if m.id not in pinned_ids]
+    if items:
+        intro.append("Relevant memories:")
+    return intro, items
+
+
+_ITEM = re.compile(r"^- \[#\d+\] (?:\(\d{4}-\d\d-\d\d\) )?")
+
+
+def recalled_texts(part: ExtraPart | None) -> list[str]:
+    """The memory texts a part showed (for the write path: never re-extract them)."""
+    if part is None:
+        return []
+    lines = [*part.intro.splitlines(), *part.items]
+    return [_ITEM.sub("", line) for line in lines if _ITEM.match(line)]
+
+
 def render_block(core: CoreBlock | None, relevant: Sequence[MemoryRow], max_tokens: int,
                  estimate: Callable[[str], int]) -> tuple[str, list[int]]:
-    """The memory block and the ids it shows. Relevant memories are dropped from the end
-    until it fits `max_tokens`; the core block (already within its own character budget)
-    goes too only if even it alone does not fit."""
-
-    def build(shown: Sequence[MemoryRow]) -> str:
-        lines = [BLOCK_HEADER + ":"]
-        if core is not None and core.memories:
-            lines.append(f"Core memory ({core.fill}):")
-            lines += [f"- [#{m.id}] {m.text}" for m in core.memories]
-        if shown:
-            lines.append("Relevant memories:")
-            lines += [f"- [#{m.id}] ({_date(m.valid_from)}) {m.text}" for m in shown]
-        return "\n".join(lines) if len(lines) > 1 else ""
-
-    pinned_ids = {m.id for m in core.memories} if core else set()
-    shown = [m for m in relevant if m.id not in pinned_ids]
+    """The memory block as one text (for prompts the planner does not build, such as
+    `ingle ask --persona`) and the ids it shows, within `max_tokens`: relevant memories
+    are dropped from the end first, then the block goes entirely."""
+    pinned = [m.id for m in core.memories] if core else []
+    shown = [m for m in relevant if m.id not in pinned]
     while True:
-        text = build(shown)
-        if not text or estimate(text) <= max_tokens:
-            break
+        intro, items = block_lines(core, shown)
+        if not pinned and not items:
+            return "", []
+        text = "\n".join(intro + items)
+        if estimate(text) <= max_tokens:
+            return text, pinned + [m.id for m in shown]
         if not shown:
             return "", []
         shown = shown[:-1]
-    ids = ([m.id for m in core.memories] if core and text else []) + [m.id for m in shown]
-    return text, ids
 
 
 def _date(stamp: float) -> str:

@@ -22,12 +22,17 @@ from ingle.core.memories.models import (
     MemoryRow,
     ScoredMemory,
 )
-from ingle.core.memories.retrieve import Embedder, render_block, retrieve
+from ingle.core.context.prompt_builder import ExtraPart
+from ingle.core.memories.retrieve import Embedder, block_lines, render_block, retrieve
 from ingle.memory import memories as rows
 from ingle.memory.store import now
+from ingle.personas.prompt import PromptMessage
+
+MEMORY_TITLE = "Memory"
 
 if TYPE_CHECKING:
     from ingle.core.workbench import Workbench
+    from ingle.personas.resolved import ResolvedPersona
 
 
 class MemoryService:
@@ -175,6 +180,33 @@ class MemoryService:
                                  max_tokens, estimate)
         rows.mark_used(self.store, ids)
         return text
+
+    async def context_part(self, persona: str, query: str, *, repo: str | None = None,
+                           max_share: float = 0.1) -> ExtraPart | None:
+        """The memories for one agent turn as a part the context planner fits to the
+        window (it drops relevant memories from the end first). Usage is counted for
+        what is handed over."""
+        found = await self.relevant(persona, query, repo=repo) if query.strip() else []
+        core = self.core_block(persona)
+        if not core.memories and not found:
+            return None
+        intro, items = block_lines(core, [s.memory for s in found])
+        rows.mark_used(self.store, [m.id for m in core.memories] + [s.memory.id for s in found])
+        return ExtraPart(name="memories", title=MEMORY_TITLE, intro="\n".join(intro),
+                         items=items, max_share=max_share)
+
+    async def persona_messages(self, persona: ResolvedPersona, prompt: str, num_ctx: int, *,
+                               repo: str | None = None, share: float = 0.1) -> list[PromptMessage]:
+        """The persona's messages for `prompt` (outside a coding turn, e.g. `ingle ask`), its
+        memories appended to the system prompt within `share` of the window."""
+        messages = persona.chat_messages(prompt)
+        block = await self.context_block(persona.name, prompt, int(num_ctx * share),
+                                         lambda text: (len(text) + 3) // 4, repo=repo)
+        if not block or not messages or messages[0].role != "system":
+            return messages
+        system = PromptMessage(role="system",
+                               content=f"{messages[0].content.rstrip()}\n\n# {MEMORY_TITLE}\n\n{block}\n")
+        return [system, *messages[1:]]
 
     # -- export -----------------------------------------------------------------------
 

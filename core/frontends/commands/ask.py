@@ -86,8 +86,15 @@ def _request(
     think = True if args.think else None if persona else False
     if persona is not None and schema is None:
         schema = persona.json_schema
+    messages: Any = prompt
+    if persona is not None:  # the persona's memories go with its system prompt
+        from ingle.core.memories.service import MemoryService
+
+        messages = asyncio.run(MemoryService(workbench).persona_messages(
+            persona, prompt, workbench.settings.num_ctx_for(args.model or persona.model_ref.model),
+            repo=str(workbench.loaded.repo) if workbench.loaded.repo else None))
     return workbench.caller.request_for(
-        persona, prompt, model=args.model or default_model, endpoint=args.endpoint,
+        persona, messages, model=args.model or default_model, endpoint=args.endpoint,
         think=think, json_schema=schema,
     )
 

@@ -29,6 +29,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         p.add_argument("--persona", metavar="P", help="whose memories (default: the persona "
                        "this repository uses)")
         p.add_argument("--json", action="store_true", help="print one JSON document")
+        p.add_argument("--repo", metavar="PATH", default=argparse.SUPPRESS,
+                       help="the repository whose persona and project memories are meant")
         return p
 
     ls = action("ls", "list the persona's memories (pinned first, newest first)")
