@@ -81,8 +81,21 @@ class TurnRecord(BaseModel):
     recalled: list[str] = Field(default_factory=list)  # memory texts the turn was shown
 
 
+# Words about the conversation itself: a proposal made of them and the system prompt's
+# words is the system prompt restated.
+ROLE_WORDS = frozenset({"assistant", "model", "ai", "chatbot", "always", "never", "must"})
+
+
+def _stem(word: str) -> str:
+    """Crude, but enough to compare short sentences: answers/answer, deploying/deploy."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
 def words(text: str) -> set[str]:
-    return set(rows.content_words(text))
+    return {_stem(w) for w in rows.content_words(text)}
 
 
 def similarity(a: str, b: str) -> float:
@@ -176,6 +189,7 @@ def _apply(service: MemoryService, turns: Sequence[TurnRecord], shown: Sequence[
            proposals: list[dict[str, Any]], report: ExtractionReport) -> None:
     last = turns[-1]
     system_words = set().union(*(words(t.system_prompt) for t in turns))
+    system_words = system_words | ROLE_WORDS if system_words else system_words
     recalled = [m for t in turns for m in t.recalled]
     actor = "model:extract"
     kept: list[str] = []

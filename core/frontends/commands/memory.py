@@ -1,5 +1,5 @@
 """`ingle memory`: a persona's memories (ls, add, search, forget, restore, history, export,
-pin, unpin, edit) and the corrections log (corrections).
+pin, unpin, edit, consolidate) and the corrections log (corrections).
 
 Thin: parse, call MemoryService, print. Every action takes --json (one JSON document on
 stdout); bad input exits 2 with a one-line reason.
@@ -60,6 +60,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     history.add_argument("--limit", type=int, default=50, metavar="N")
     export = action("export", "the persona's memories as Markdown (CLAUDE.md style)")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    consolidate = action("consolidate", "merge near-duplicate memories (one model call) and "
+                         "archive memories never used in --days days")
+    consolidate.add_argument("--days", type=int, default=None, metavar="N",
+                             help="archive never-used memories older than N days (default 90)")
     corrections = action("corrections", "the corrections log of a domain, and the rules "
                          "consistent corrections suggest")
     corrections.add_argument("--domain", default=None, help="e.g. expenses, chat, commit")
@@ -77,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     except IngleError as exc:
         raise CommandFailed(str(exc).replace("\n  -> ", "; "), exc.exit_status) from exc
     finally:
-        asyncio.run(workbench.aclose())
+        workbench.store.close()  # model clients are closed by the loop that opened them
 
 
 def _dispatch(args: argparse.Namespace, workbench: Workbench) -> int:
@@ -88,7 +92,7 @@ def _dispatch(args: argparse.Namespace, workbench: Workbench) -> int:
     handler = {
         "ls": _ls, "add": _add, "search": _search, "forget": _status, "restore": _status,
         "pin": _status, "unpin": _status, "edit": _edit, "history": _history,
-        "export": _export, "corrections": _corrections,
+        "export": _export, "consolidate": _consolidate, "corrections": _corrections,
     }[args.memory_command]
     return handler(args, service, persona)
 
@@ -255,6 +259,33 @@ def _export(args: argparse.Namespace, service: MemoryService, persona: str) -> i
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _consolidate(args: argparse.Namespace, service: MemoryService, persona: str) -> int:
+    from ingle.core.memories.consolidate import consolidate_step
+    from ingle.core.memories.models import ConsolidationReport
+
+    if args.days is not None and args.days < 1:
+        raise CommandFailed("--days must be at least 1", 2)
+    print(f"consolidating the memories of {persona}...", file=sys.stderr)
+    async def step() -> ConsolidationReport:
+        try:
+            return await consolidate_step(service, persona, archive_days=args.days)
+        finally:
+            await service.workbench.pool.aclose()
+
+    report = asyncio.run(step())
+    if args.json:
+        _dump(report.model_dump())
+        return 1 if report.error else 0
+    if report.error:
+        print(f"merging skipped: {report.error}", file=sys.stderr)
+    print(f"{report.groups} group(s) of near-duplicates merged into {len(report.merged)} "
+          f"memories ({len(report.superseded)} superseded); {len(report.archived)} never-used "
+          "memories archived")
+    for m in report.merged:
+        print(f"  #{m.id}: {m.text}")
+    return 1 if report.error else 0
 
 
 def _corrections(args: argparse.Namespace, service: MemoryService, persona: str) -> int:
