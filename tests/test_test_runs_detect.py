@@ -18,7 +18,7 @@ from ingle.core.test_runs.detect import (
     resolve_test_command,
 )
 from ingle.core.test_runs.models import OutputFormat, TestKind
-from ingle.core.test_runs.settings import TestSettings
+from ingle.core.config.tests import TestSettings
 from tests.test_repos.writer import write_repo
 
 

@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ThinkSetting = bool | Literal["low", "medium", "high", "max"]
+from ingle.core.config.ladder import ThinkSetting as ThinkSetting  # re-exported: requests carry it
+
 TokenSource = Literal["server", "tokenizer", "estimate"]
 
 

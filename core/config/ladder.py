@@ -8,10 +8,13 @@ repairs on each rung, at most `max_rungs` rungs, and a wall-clock limit.
 from __future__ import annotations
 
 import time
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingle.core.backends.types import ThinkSetting
+# The `think` a request sends: off/on, or a level for models that take one. Defined here,
+# below the backends, because a rung carries it; core.backends.types re-exports it.
+ThinkSetting = bool | Literal["low", "medium", "high", "max"]
 
 
 class Rung(BaseModel):

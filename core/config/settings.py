@@ -15,7 +15,7 @@ from ingle.core.config.ladder import BudgetSettings
 from ingle.core.config.expenses import ExpenseSettings
 from ingle.core.config.cascade import CascadeSettings
 from ingle.core.config.ollama_host import DEFAULT_OLLAMA_URL
-from ingle.core.test_runs.settings import TestSettings
+from ingle.core.config.tests import TestSettings
 from ingle.validators.settings import GateSettings
 
 SENSITIVE: dict[str, Any] = {"sensitive": True}

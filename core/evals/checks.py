@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ingle.core.evals.code_blocks import ALIASES, code_blocks, code_of
 from ingle.core.evals.models import Case, CheckResult, CheckSpec
 from ingle.core.evals.sandbox import run_limited
 from ingle.memory.evals import SampleRow
@@ -25,26 +26,8 @@ from ingle.memory.evals import SampleRow
 if TYPE_CHECKING:
     from ingle.validators.registry import GateRunner
 
-FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$",
-                   re.MULTILINE | re.DOTALL)
 DEFAULT_FILES = {"python": "solution.py", "go": "main.go", "javascript": "main.js",
                  "typescript": "main.ts", "java": "Main.java", "html": "index.html"}
-ALIASES = {"py": "python", "js": "javascript", "ts": "typescript", "golang": "go"}
-
-
-def code_blocks(text: str) -> list[tuple[str, str]]:
-    """(language, body) of every fenced block, in order."""
-    return [(ALIASES.get(m["info"].strip().split(" ")[0].lower(), m["info"].strip().split(" ")[0].lower())
-             if m["info"].strip() else "", m["body"]) for m in FENCE.finditer(text)]
-
-
-def code_of(text: str, language: str = "") -> str:
-    """The reply's code: the first fenced block in `language` (or any), else the whole reply."""
-    blocks = code_blocks(text)
-    for lang, body in blocks:
-        if not language or lang == language:
-            return body
-    return blocks[0][1] if blocks else text
 
 
 def binary(ok: bool, reason: str) -> CheckResult:

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from ingle.core.errors import IngleError
-from ingle.core.evals.checks import code_of
+from ingle.core.evals.code_blocks import code_of
 from ingle.core.evals.models import Case, CheckResult, CheckSpec, Suite
 from ingle.core.evals.sandbox import run_limited
 

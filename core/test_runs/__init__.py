@@ -13,7 +13,7 @@ from ingle.core.test_runs.models import (
 )
 from ingle.core.test_runs.related import related_tests
 from ingle.core.test_runs.run import run_tests
-from ingle.core.test_runs.settings import TestSettings
+from ingle.core.config.tests import TestSettings
 
 __all__ = [
     "RelatedSelection",

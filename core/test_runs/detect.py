@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingle.core.test_runs.models import OutputFormat, TestCommand, TestKind
-from ingle.core.test_runs.settings import TestSettings
+from ingle.core.config.tests import TestSettings
 
 # `npm init` writes this placeholder; it is not a test suite.
 _NPM_PLACEHOLDER = re.compile(r'echo\s+\\?"?Error: no test specified')

@@ -18,13 +18,13 @@ from ingle.core.vcs.marks import CREATED_TRAILER, TURN_TRAILER, add_trailers
 from ingle.core.vcs.models import CommitInfo
 
 if TYPE_CHECKING:
-    from ingle.core.vcs.repo import IngleRepo
+    from ingle.core.vcs.plumbing import GitTree
 
 USER_WIP_MESSAGE = "wip: save uncommitted changes before Ingle edit"
 
 
 def commit_user_changes(
-    repo: IngleRepo, paths: list[str], message: str | None = None
+    repo: GitTree, paths: list[str], message: str | None = None
 ) -> CommitInfo | None:
     _ensure_can_commit(repo)
     status = repo.status(paths)
@@ -39,7 +39,7 @@ def commit_user_changes(
 
 
 def commit_ingle_change(
-    repo: IngleRepo,
+    repo: GitTree,
     paths: list[str],
     message: str,
     created: set[str],
@@ -69,7 +69,7 @@ def commit_ingle_change(
 
 
 def _commit(
-    repo: IngleRepo, status: dict[str, str], paths: list[str], message: str, env: dict[str, str]
+    repo: GitTree, status: dict[str, str], paths: list[str], message: str, env: dict[str, str]
 ) -> None:
     new = [path for path in paths if status.get(path) == "??"]
     if new:  # `git commit -- path` only takes paths git already knows
@@ -87,7 +87,7 @@ def _commit(
     )
 
 
-def _ensure_can_commit(repo: IngleRepo) -> None:
+def _ensure_can_commit(repo: GitTree) -> None:
     busy = repo.operation_in_progress()
     if busy:
         raise GitOperationError(

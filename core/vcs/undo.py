@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 from ingle.core.vcs.models import CommitInfo, UndoResult
 
 if TYPE_CHECKING:
-    from ingle.core.vcs.repo import IngleRepo
+    from ingle.core.vcs.plumbing import GitTree
 
 _REFLOG = "ingle: undo"
 
 
-def undo_last(repo: IngleRepo) -> UndoResult:
+def undo_last(repo: GitTree) -> UndoResult:
     head = repo.head_sha()
     if head is None:
         return UndoResult.refused("this repository has no commits yet: nothing to undo")
@@ -50,7 +50,7 @@ def undo_last(repo: IngleRepo) -> UndoResult:
     )
 
 
-def _refusal(repo: IngleRepo, info: CommitInfo) -> str | None:
+def _refusal(repo: GitTree, info: CommitInfo) -> str | None:
     if not info.ingle:
         return _not_ingle(repo, info)
     busy = repo.operation_in_progress()
@@ -72,7 +72,7 @@ def _refusal(repo: IngleRepo, info: CommitInfo) -> str | None:
     return None
 
 
-def _not_ingle(repo: IngleRepo, info: CommitInfo) -> str:
+def _not_ingle(repo: GitTree, info: CommitInfo) -> str:
     what = f"HEAD ({info.short_sha} {info.subject!r})"
     if info.turn_id is not None:
         return (
@@ -90,13 +90,13 @@ def _not_ingle(repo: IngleRepo, info: CommitInfo) -> str:
     )
 
 
-def _remote_refs_containing(repo: IngleRepo, sha: str) -> list[str]:
+def _remote_refs_containing(repo: GitTree, sha: str) -> list[str]:
     out = repo.run("for-each-ref", "--contains", sha, "--format=%(refname)", "refs/remotes")
     prefix = "refs/remotes/"
     return [ref[len(prefix) :] for ref in out.split() if ref and not ref.endswith("/HEAD")]
 
 
-def _changed_paths(repo: IngleRepo, sha: str) -> list[tuple[str, str]]:
+def _changed_paths(repo: GitTree, sha: str) -> list[tuple[str, str]]:
     """(status letter, path) for each file the commit changed against its parent."""
     fields = repo.run(
         "diff-tree", "-r", "--root", "--no-renames", "--no-commit-id", "--name-status", "-z", sha
