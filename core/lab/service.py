@@ -14,6 +14,7 @@ from ingle.core.backends.ollama import OllamaBackend
 from ingle.core.backends.registry import default_endpoint, open_ollama
 from ingle.core.errors import IngleError, NotFound, UsageError
 from ingle.core.lab import versions as lab_versions
+from ingle.core.lab.creator import CreatorSession, Proposal, creator_persona
 from ingle.core.lab.events import RegisterProgress
 from ingle.core.lab.exports import export_text, suggested_path
 from ingle.core.lab.models import (
@@ -148,6 +149,27 @@ class LabService:
             )
         report.usable = len(self.registry.names())
         return report
+
+    # -- the creator ---------------------------------------------------------------------
+
+    def creator(self) -> CreatorSession:
+        """A new interview (the pane's New); see core/lab/creator.py."""
+        return CreatorSession(self.workbench.caller, creator_persona(self.resolve("my-generalist")),
+                              self.workbench.settings, self.registry.library)
+
+    async def describe(self, description: str, name: str | None = None) -> Proposal:
+        """The creator without questions: one proposal from a description (headless)."""
+        if not description.strip():
+            raise UsageError("the description is empty", 'say what the persona is for, e.g. '
+                             '--describe "a Go reviewer that answers in JSON"')
+        session = self.creator()
+        if name:
+            session.edits["name"] = name
+        try:
+            return await session.answer("description", description)
+        except ValueError as exc:
+            raise IngleError(str(exc), "run it again, or write the persona with "
+                             "`ingle persona new NAME --from EXISTING`") from exc
 
     # -- suggest -----------------------------------------------------------------------
 

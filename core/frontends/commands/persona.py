@@ -27,8 +27,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     show.add_argument("name", help="NAME, NAME@N or NAME@HASH")
     _json(show)
 
-    new = sub.add_parser("new", help="copy a persona into your personas directory to edit it")
-    new.add_argument("name", help="the new persona's name (a built-in's name overrides it)")
+    new = sub.add_parser("new", help="copy a persona into your personas directory to edit it, "
+                         "or let the creator propose one (--describe)")
+    new.add_argument("name", nargs="?",
+                     help="the new persona's name (a built-in's name overrides it)")
+    new.add_argument("--describe", metavar="TEXT",
+                     help="what the persona is for: the creator proposes it (printed as TOML)")
+    new.add_argument("--save", action="store_true", help="with --describe: save the proposal")
+    _json(new)
     new.add_argument("--from", dest="source", default="my-generalist", metavar="EXISTING",
                      help="the persona to copy (default: my-generalist)")
     new.add_argument("--force", action="store_true", help="replace an existing user file")
@@ -227,6 +233,13 @@ def _prompt_tokens(resolved: ResolvedPersona) -> int:
 
 
 def _new(service: LabService, args: argparse.Namespace) -> int:
+    from ingle.core.errors import UsageError
+
+    if args.describe is not None:
+        return _describe(service, args)
+    if not args.name:
+        raise UsageError("a name is needed", "ingle persona new NAME [--from EXISTING], or "
+                         'ingle persona new --describe "what it is for"')
     result = service.new_copy(args.name, args.source, force=args.force)
     print(f"created {result.path} (a copy of {result.source})")
     if result.overrides_builtin:
@@ -394,6 +407,29 @@ def _suggest(service: LabService, args: argparse.Namespace) -> int:
         for line in s.constraints.splitlines():
             print(f"  {line}")
     print(f"\nsave one with: ingle persona suggest --save {found[0].name}")
+    return 0
+
+
+def _describe(service: LabService, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ingle.personas.toml_io import persona_to_toml
+
+    proposal = asyncio.run(service.describe(args.describe, args.name))
+    persona = proposal.persona
+    saved = service.save(persona, f"created from: {args.describe}", "creator") if args.save \
+        else None
+    if args.json:
+        return _print_json({"persona": persona.model_dump(mode="json"),
+                            "toml": persona_to_toml(persona), "notes": proposal.notes,
+                            "saved": saved.label if saved else None})
+    sys.stdout.write(persona_to_toml(persona))
+    for note in proposal.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if saved:
+        print(f"saved {saved.label} to {service.registry.get(persona.name).path}", file=sys.stderr)
+    else:
+        print("not saved; run again with --save to keep it", file=sys.stderr)
     return 0
 
 
