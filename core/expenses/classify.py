@@ -187,5 +187,6 @@ def unreachable(error: IngleError) -> Classification:
         category=None, confidence=0.0, path="none",
         reason=f"the classifier could not be asked ({error.message}); "
         "set the category with `ingle expense fix ID CATEGORY`",
+        problem=str(error),
     )
 

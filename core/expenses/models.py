@@ -37,6 +37,7 @@ class Classification(BaseModel):
     path: Path
     reason: str
     model_calls: int = 0
+    problem: str = ""  # why the classifier could not be asked, when it could not
 
 
 class Expense(BaseModel):
@@ -78,7 +79,8 @@ class ImportReport(BaseModel):
     added: list[Expense] = Field(default_factory=list)
     duplicates: int = 0
     bad_rows: list[BadRow] = Field(default_factory=list)
-    model_calls: int = 0
+    model_calls: int = 0  # lines the classifier answered
+    classifier_problem: str = ""  # why it could not be asked, when it could not
     columns: dict[str, str] = Field(default_factory=dict)
 
 

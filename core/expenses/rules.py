@@ -61,3 +61,29 @@ def check_pattern(kind: str, pattern: str) -> None:
         except re.error as exc:
             raise UsageError(f"the regex {pattern!r} does not compile: {exc}",
                              "check the brackets and escapes") from exc
+
+
+_RULE_TEXT = re.compile(
+    r"^\s*(?:(?P<field>merchant|text)\s+)?(?P<kind>is|contains|regex)\s+(?P<pattern>.+?)"
+    r"(?:\s+amount\s+(?P<low>[\d.]*)\s*\.\.\s*(?P<high>[\d.]*))?\s*->\s*(?P<category>.+?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_rule(text: str) -> RuleRow:
+    """A rule as the pane's rules editor takes it:
+    "[merchant|text] is|contains|regex PATTERN [amount LOW..HIGH] -> CATEGORY"."""
+    m = _RULE_TEXT.match(text)
+    if m is None:
+        raise UsageError(f"cannot read the rule {text!r}",
+                         "write it as: contains uber -> transport (or is / regex; add "
+                         "'amount 0..50' before the arrow for a range)")
+    kind = m["kind"].lower()
+    pattern = m["pattern"].strip().strip("'\"")
+    check_pattern(kind, pattern)
+    return RuleRow(
+        kind=kind, field=(m["field"] or "merchant").lower(),  # type: ignore[arg-type]
+        pattern=pattern if kind == "regex" else pattern.lower(),
+        min_amount=Decimal(m["low"]) if m["low"] else None,
+        max_amount=Decimal(m["high"]) if m["high"] else None, category=m["category"].strip(),
+    )

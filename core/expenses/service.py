@@ -118,6 +118,7 @@ class ExpensesService:
             file=str(path), profile=profile or save_as, added=[self._expense(r) for r in added],
             duplicates=len(lines) - len(fresh) + duplicates, bad_rows=bad,
             model_calls=sum(c.model_calls for c in classifications), columns=used,
+            classifier_problem=next((c.problem for c in classifications if c.problem), ""),
         )
 
     # -- correcting ----------------------------------------------------------------------

@@ -212,9 +212,11 @@ def _print_list(found: list[Expense]) -> None:
 def _print_import(report: Any, service: ExpensesService) -> None:
     pending = [e for e in report.added if e.status != "confirmed"]
     print(f"{report.file}: {len(report.added)} added, {report.duplicates} already there, "
-          f"{len(report.bad_rows)} bad rows skipped, {report.model_calls} lines asked the model")
+          f"{len(report.bad_rows)} bad rows skipped; the classifier answered for {report.model_calls}")
     for bad in report.bad_rows:
         print(f"  line {bad.line}: {bad.reason}", file=sys.stderr)
+    if report.classifier_problem:
+        print(f"the classifier could not be asked: {report.classifier_problem}", file=sys.stderr)
     if pending:
         print(f"{len(pending)} wait for your category (`ingle expense ls --pending`, then "
               "`ingle expense fix ID CATEGORY`)")
