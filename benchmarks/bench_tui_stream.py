@@ -48,7 +48,7 @@ from textual.widget import Widget
 from textual.widgets import Markdown
 
 from ingle.tui.widgets.streaming_markdown import StreamingMarkdown
-from ingle.tui.widgets.transcript import Transcript
+from ingle.tui.panes.chat.widgets.transcript import Transcript
 
 KEY_INTERVAL_S = 0.02
 LATENCY_LIMIT_MS = 50.0

@@ -19,8 +19,8 @@ from tests.test_tui_support import (
     submit,
 )
 from ingle.tui.app import IngleApp
-from ingle.tui.screens.approval import ApprovalScreen
-from ingle.tui.tui_approver import ApprovalNeeded
+from ingle.tui.shell.approval import ApprovalScreen
+from ingle.tui.shell.approver import ApprovalNeeded
 from ingle.tui.widgets.markdown_document import MarkdownDocument
 
 pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture

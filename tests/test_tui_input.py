@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingle.tui.completion_source import CompletionSource
-from ingle.tui.prompt_history import PromptHistory
-from ingle.tui.slash_commands import UnknownCommand, parse_slash
+from ingle.tui.panes.chat.completion_source import CompletionSource
+from ingle.tui.panes.chat.prompt_history import PromptHistory
+from ingle.tui.panes.chat.slash_commands import UnknownCommand, parse_slash
 
 FILES = ["src/app/main.py", "src/app/models.py", "tests/test_main.py", "README.md", "docs/maintenance.md"]
 

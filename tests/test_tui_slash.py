@@ -15,9 +15,9 @@ from tests.test_tui_support import (
     submit,
 )
 from ingle.tui.app import IngleApp
-from ingle.tui.screens.call_log import CallLogScreen
-from ingle.tui.slash_commands import SLASH_COMMANDS
-from ingle.tui.tui_approver import ApprovalNeeded
+from ingle.tui.shell.call_log import CallLogScreen
+from ingle.tui.panes.chat.slash_commands import SLASH_COMMANDS
+from ingle.tui.shell.approver import ApprovalNeeded
 
 pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
 
@@ -161,9 +161,9 @@ async def test_clear_tokens_gates_test_and_compact(tui_repo, fake_ollama) -> Non
         kind, note = shown(chat)[-1]
         assert kind == "note" and "tokens" in note and "system" in note
         await submit(pilot, chat, "/gates off")
-        assert chat.gates == "off" and last(chat) == "gates: off"
+        assert chat.engine.session.gates == "off" and last(chat) == "gates: off"
         await submit(pilot, chat, "/gates python,javascript")
-        assert chat.gates == ["python", "javascript"]
+        assert chat.engine.session.gates == ["python", "javascript"]
         await submit(pilot, chat, "/test on")
         assert chat.engine.tests_enabled() and "on" in last(chat)
         await submit(pilot, chat, "/test off")

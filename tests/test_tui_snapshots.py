@@ -18,7 +18,7 @@ from ingle.core.agent.saved_session import ConversationEntry, append_entries, st
 from ingle.memory.store import Store
 from tests.test_tui_support import opened
 from ingle.tui.app import IngleApp
-from ingle.tui.screens.approval import ApprovalScreen
+from ingle.tui.shell.approval import ApprovalScreen
 
 pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
 
@@ -55,10 +55,28 @@ def saved_repo(tui_repo: Path) -> Path:
 
 
 async def ready(pilot) -> None:
+    """The same picture on a loaded machine: the session open, no blinking cursor, the
+    figures that arrive from threads already in, the throttled status bar drawn."""
     app = pilot.app
     chat = await opened(app, pilot)
-    chat.status.set(claude_today_usd=0.0)
-    chat.status.flush()
+    chat.prompt.cursor_blink = False
+    app.set_shared_status(claude_today_usd=0.0)
+    await pilot.pause()
+    chat.status_bar.flush()
+    await focus_settled(pilot)
+
+
+async def focus_settled(pilot) -> None:
+    """Focus arrives as a message: wait until the prompt has it, so its cursor (drawn only
+    while it has focus; it keeps it under a modal) is in every picture."""
+    app = pilot.app
+    chat = app.pane("chat")
+
+    async def settled() -> None:
+        while not chat.prompt.has_focus:
+            await pilot.pause()
+
+    await asyncio.wait_for(settled(), 20)
     await pilot.pause()
 
 
@@ -71,7 +89,7 @@ def test_files_panel_and_light_theme(saved_repo, snap_compare) -> None:
         await ready(pilot)
         pilot.app.theme = "ingle-light"
         await pilot.press("ctrl+b")
-        await pilot.pause()
+        await focus_settled(pilot)
 
     assert snap_compare(IngleApp(saved_repo), terminal_size=SIZE, run_before=run_before)
 
@@ -80,7 +98,7 @@ def test_command_completion(saved_repo, snap_compare) -> None:
     async def run_before(pilot) -> None:
         await ready(pilot)
         await pilot.press("/", "t")
-        await pilot.pause()
+        await focus_settled(pilot)
 
     assert snap_compare(IngleApp(saved_repo), terminal_size=SIZE, run_before=run_before)
 
@@ -90,7 +108,7 @@ def test_approval_of_edits(saved_repo, snap_compare) -> None:
         await ready(pilot)
         request = ApprovalRequest(kind="apply_edits", summary="apply edits to greet.py", detail=DIFF)
         await pilot.app.push_screen(ApprovalScreen(request, asyncio.get_running_loop().create_future()))
-        await pilot.pause()
+        await focus_settled(pilot)
 
     assert snap_compare(IngleApp(saved_repo), terminal_size=SIZE, run_before=run_before)
 

@@ -7,10 +7,10 @@ from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 
 from ingle.core.agent.saved_session import ConversationEntry
-from ingle.tui.markdown_splitter import Cut, MarkdownSplitter
+from ingle.tui.widgets.markdown_splitter import Cut, MarkdownSplitter
 from ingle.tui.widgets.markdown_document import MarkdownDocument
 from ingle.tui.widgets.streaming_markdown import StreamingMarkdown
-from ingle.tui.widgets.transcript import Transcript
+from ingle.tui.panes.chat.widgets.transcript import Transcript
 
 FENCED = "Intro paragraph.\n\n```python\nx = 1\n\n\nprint(x)\n```\n\nAfter the code.\n\n- a\n\n  still a\n\n- b\n"
 

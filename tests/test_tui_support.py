@@ -19,8 +19,8 @@ from textual.pilot import Pilot
 
 from tests.git_env import make_repo
 from ingle.tui.app import IngleApp
-from ingle.tui.screens.chat import ChatScreen
-from ingle.tui.widgets.transcript import entry_of
+from ingle.tui.panes.chat.screen import ChatPane
+from ingle.tui.panes.chat.widgets.transcript import entry_of
 
 GREET = 'def greet():\n    return "hi"\n'
 WAIT_S = 20.0
@@ -75,16 +75,23 @@ def message_of(kind: type[Message]) -> Condition:
     return lambda receiver, message: isinstance(message, kind)
 
 
-async def opened(app: IngleApp, pilot: Pilot) -> ChatScreen:
-    """Wait until the engine and the saved conversation are open."""
-    await asyncio.wait_for(app.workers.wait_for_complete(), WAIT_S)
-    await pilot.pause()
-    chat = app.chat_screen
-    assert chat is not None
-    return chat
+async def opened(app: IngleApp, pilot: Pilot) -> ChatPane:
+    """Wait until the chat pane has the opened session (or the reason it could not open)."""
+
+    async def chat_ready() -> ChatPane:
+        while True:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            chat = app.pane("chat")
+            if isinstance(chat, ChatPane) and (chat.opened is not None or chat.open_error is not None):
+                await app.workers.wait_for_complete()  # the spend and files readers it started
+                await pilot.pause()
+                return chat
+
+    return await asyncio.wait_for(chat_ready(), WAIT_S)
 
 
-async def submit(pilot: Pilot, chat: ChatScreen, text: str) -> None:
+async def submit(pilot: Pilot, chat: ChatPane, text: str) -> None:
     chat.prompt.focus()
     chat.prompt.load_text(text)
     await pilot.press("enter")
@@ -96,7 +103,7 @@ async def settle(app: IngleApp, pilot: Pilot) -> None:
     await pilot.pause()
 
 
-def shown(chat: ChatScreen) -> list[tuple[str, str]]:
+def shown(chat: ChatPane) -> list[tuple[str, str]]:
     """(kind, text) of every entry on screen, oldest first."""
     out = []
     for widget in chat.transcript.entry_widgets:
@@ -106,5 +113,5 @@ def shown(chat: ChatScreen) -> list[tuple[str, str]]:
     return out
 
 
-def shown_text(chat: ChatScreen) -> str:
+def shown_text(chat: ChatPane) -> str:
     return "\n".join(text for _, text in shown(chat))

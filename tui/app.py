@@ -1,8 +1,10 @@
-"""The full-screen app: screens as modes, the engine opened in the background.
+"""The full-screen app: panes as modes, the coding session opened in the background.
 
-Screens are Textual modes, each with its own stack; Chat is the first. Later
-screens (Personas, Evals, Expenses, Jobs) join MODES and subscribe to
-`session_opened` as the chat screen does.
+Every pane in tui/panes/registry.py PANES is a Textual mode with a lazy factory and an
+app-wide key; chat is the first. The app opens the coding session (the engine on a
+Workbench) in a thread and publishes it: `session_opened` for the chat, `workbench_opened`
+for every pane (see tui/panes/base.py). It implements PaneHost and ChatHost; it never
+reaches into a pane's widgets.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.theme import Theme
@@ -22,13 +25,15 @@ from textual.timer import Timer
 from ingle.core.agent.saved_session import OpenedSession
 from ingle.themes.ingle import DEFAULT_THEME, INGLE_THEMES
 from ingle.tui.error_text import describe_error
-from ingle.tui.palette import IngleCommands
-from ingle.tui.preferences import Preferences
-from ingle.tui.screens.approval import ApprovalScreen
 from ingle.tui.panes.registry import PANES
-from ingle.tui.screens.chat import ChatScreen
-from ingle.tui.status_info import GpuReading
-from ingle.tui.tui_approver import ApprovalNeeded
+from ingle.tui.preferences import Preferences
+from ingle.tui.shell.approval import ApprovalScreen
+from ingle.tui.shell.approver import ApprovalNeeded
+from ingle.tui.shell.palette import IngleCommands
+from ingle.tui.shell.status_info import GpuReading, SharedStatus
+
+if TYPE_CHECKING:
+    from ingle.core.workbench import Workbench
 
 GPU_POLL_S = 5.0
 
@@ -41,6 +46,10 @@ class IngleApp(App[int]):
     }
     DEFAULT_MODE = "chat"
     COMMANDS = App.COMMANDS | {IngleCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(spec.key, f"switch_pane('{spec.name}')", spec.title, id=f"pane.{spec.name}")
+        for spec in PANES
+    ]
 
     def __init__(
         self,
@@ -57,7 +66,12 @@ class IngleApp(App[int]):
         self.model = model
         self.opened: OpenedSession | None = None
         self.open_error: str | None = None
+        self.workbench: Workbench | None = None
+        self.shared_status = SharedStatus()
         self.session_opened: Signal[OpenedSession] = Signal(self, "session-opened")
+        self.open_failed: Signal[str] = Signal(self, "open-failed")
+        self.workbench_opened: Signal[Workbench] = Signal(self, "workbench-opened")
+        self.shared_status_changed: Signal[SharedStatus] = Signal(self, "shared-status")
         self._gpu_timer: Timer | None = None
         self._data_dir: Path | None = None
 
@@ -74,7 +88,24 @@ class IngleApp(App[int]):
         self._gpu_timer = self.set_interval(GPU_POLL_S, self._poll_gpu)
         self._poll_gpu()
 
-    # -- the engine -------------------------------------------------------------------
+    # -- panes ------------------------------------------------------------------------
+
+    def switch_pane(self, name: str) -> None:
+        if name in self.MODES and name != self.current_mode:
+            self.switch_mode(name)
+
+    def action_switch_pane(self, name: str) -> None:
+        self.switch_pane(name)
+
+    def pane(self, name: str) -> Screen | None:
+        """The pane's screen, if it has been opened."""
+        try:
+            stack = self.get_screen_stack(name)
+        except Exception:  # noqa: BLE001 - the mode is not started yet
+            return None
+        return stack[0] if stack else None
+
+    # -- the coding session -------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def _open_session(self) -> None:
@@ -89,28 +120,14 @@ class IngleApp(App[int]):
 
     def _opened(self, opened: OpenedSession) -> None:
         self.opened = opened
+        self.workbench = opened.engine.workbench
         self.session_opened.publish(opened)
+        self.workbench_opened.publish(self.workbench)
 
     def _open_failed(self, message: str) -> None:
-        from ingle.tui.turn_presenter import step
-
         self.open_error = message
-        chat = self.chat_screen
-        if chat is not None:
-            chat.transcript.add_entry(step(f"Ingle could not open: {message}", "fail"))
-            chat.status.set(repo="not open")
+        self.open_failed.publish(message)
         self.notify(message, title="Could not open", severity="error", timeout=30)
-
-    @property
-    def chat_screen(self) -> ChatScreen | None:
-        for screen in self.screen_stack:
-            if isinstance(screen, ChatScreen):
-                return screen
-        try:
-            found = self.get_screen_stack("chat")
-        except Exception:  # noqa: BLE001 - the mode is not started yet
-            return None
-        return next((s for s in found if isinstance(s, ChatScreen)), None)
 
     # -- approvals --------------------------------------------------------------------
 
@@ -119,12 +136,11 @@ class IngleApp(App[int]):
             return
         self.push_screen(ApprovalScreen(message.request, message.future))
 
-    # -- status -----------------------------------------------------------------------
+    # -- status shown on every pane -----------------------------------------------------
 
-    def set_status(self, **changes: Any) -> None:
-        chat = self.chat_screen
-        if chat is not None:
-            chat.status.set(**changes)
+    def set_shared_status(self, **changes: Any) -> None:
+        self.shared_status = self.shared_status.model_copy(update=changes)
+        self.shared_status_changed.publish(self.shared_status)
 
     @work(thread=True, exclusive=True, group="spend", exit_on_error=False)
     def refresh_spend(self) -> None:
@@ -134,7 +150,7 @@ class IngleApp(App[int]):
             spent = self.opened.engine.claude_spent_today()
         except Exception:  # noqa: BLE001 - a missing figure, not an error worth a dialog
             return
-        self.call_from_thread(self.set_status, claude_today_usd=spent)
+        self.call_from_thread(self.set_shared_status, claude_today_usd=spent)
 
     @work(thread=True, exclusive=True, group="gpu", exit_on_error=False)
     def _poll_gpu(self) -> None:
@@ -148,7 +164,7 @@ class IngleApp(App[int]):
         reading = GpuReading(
             used_bytes=sum(g.used_bytes for g in gpus), total_bytes=sum(g.total_bytes for g in gpus)
         )
-        self.call_from_thread(self.set_status, gpu=reading)
+        self.call_from_thread(self.set_shared_status, gpu=reading)
 
     # -- themes -----------------------------------------------------------------------
 

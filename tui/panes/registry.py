@@ -1,7 +1,8 @@
 """Every pane the app can show: its name (also its slash command), title, key and factory.
 
-A feature adds its pane with one row here. Factories are "module:Class" strings, imported
-on first open so start-up pays only for the chat pane.
+A feature adds its pane with one row appended to PANES (see tui/panes/base.py for the whole
+contract). Factories are "module:Class" strings, imported on first open so start-up pays
+only for the chat pane.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from textual.screen import Screen
 class PaneSpec:
     name: str  # the mode name and its slash command (/personas)
     title: str
-    key: str  # the app-wide key that opens it
-    factory: str  # "package.module:ScreenClass"
+    key: str  # the app-wide key that opens it (a Textual key name: "f5", "ctrl+g")
+    factory: str  # "package.module:PaneClass"
     description: str
 
     def load(self) -> type[Screen]:
@@ -27,9 +28,13 @@ class PaneSpec:
     def make(self) -> Screen:
         return self.load()()
 
+    @property
+    def key_label(self) -> str:
+        return self.key.upper() if len(self.key) <= 3 else self.key.replace("ctrl+", "Ctrl+")
+
 
 PANES: tuple[PaneSpec, ...] = (
-    PaneSpec("chat", "Chat", "f2", "ingle.tui.screens.chat:ChatScreen",
+    PaneSpec("chat", "Chat", "f2", "ingle.tui.panes.chat.screen:ChatPane",
              "chat with the repository's persona and edit files"),
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widget import AwaitMount, Widget
 
-from ingle.tui.markdown_splitter import Cut, MarkdownSplitter
+from ingle.tui.widgets.markdown_splitter import Cut, MarkdownSplitter
 from ingle.tui.widgets.markdown_document import MarkdownDocument
 
 

@@ -1,4 +1,7 @@
-"""The chat-and-edit screen: the conversation, the prompt, the files and the status."""
+"""The chat pane: the conversation, the prompt, the files, and the chat's status fields.
+
+It talks to the app only through ChatHost (the session the app opened, or why it could not)
+and the Pane base; the `/` commands reach it through ChatControls."""
 
 from __future__ import annotations
 
@@ -11,33 +14,34 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import Footer
 
-from ingle.core.agent.saved_session import ConversationEntry
-from ingle.tui.completion_source import CompletionSource
+from ingle.core.agent.saved_session import ConversationEntry, OpenedSession
 from ingle.tui.error_text import describe_error
-from ingle.core.agent.saved_session import OpenedSession
-from ingle.tui.prompt_history import PromptHistory
-from ingle.tui.slash_actions import SlashActions, shell_request, think_label
-from ingle.tui.slash_commands import UnknownCommand, parse_slash
-from ingle.tui.tui_approver import TuiApprover
-from ingle.tui.turn_presenter import TurnPresenter, shell_note, step
-from ingle.tui.widgets.completion_menu import CompletionMenu
-from ingle.tui.widgets.files_panel import FilesPanel
-from ingle.tui.widgets.prompt_input import PromptInput
-from ingle.tui.widgets.status_bar import StatusBar
-from ingle.tui.widgets.transcript import Transcript
+from ingle.tui.panes.base import PaletteEntry, Pane
+from ingle.tui.panes.chat.completion_source import CompletionSource
+from ingle.tui.panes.chat.controls import ChatHost
+from ingle.tui.panes.chat.prompt_history import PromptHistory
+from ingle.tui.panes.chat.slash_actions import SlashActions, shell_request, think_label
+from ingle.tui.panes.chat.slash_commands import UnknownCommand, parse_slash
+from ingle.tui.panes.chat.status import ChatStatus
+from ingle.tui.panes.chat.turn_presenter import TurnPresenter, shell_note, step
+from ingle.tui.panes.chat.widgets.completion_menu import CompletionMenu
+from ingle.tui.panes.chat.widgets.files_panel import FilesPanel
+from ingle.tui.panes.chat.widgets.prompt_input import PromptInput
+from ingle.tui.panes.chat.widgets.transcript import Transcript
+from ingle.tui.shell.approver import TuiApprover
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from ingle.core.agent.engine import Engine
-    from ingle.tui.app import IngleApp
 
 _MENTION = re.compile(r"(?:^|\s)@(\S+)")
 THINK_CYCLE: list[Any] = [None, True, False]
 
 
-class ChatScreen(Screen[None]):
+class ChatPane(Pane):
+    PANE = "chat"
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#prompt"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -52,19 +56,19 @@ class ChatScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.opened: OpenedSession | None = None
+        self.open_error: str | None = None  # why the session could not be opened
         self.source = CompletionSource()
         self.history = PromptHistory()
         self.menu = CompletionMenu(id="completion")
         self.transcript = Transcript(id="transcript")
         self.files_panel = FilesPanel(id="files")
-        self.status = StatusBar(id="status")
+        self.status = ChatStatus(self.status_bar)
         self.prompt = PromptInput(self.menu, self.source, self.history, id="prompt")
         self.actions = SlashActions(self)
-        self.gates: str | list[str] = "auto"
         self.approver = TuiApprover(self._post_to_app, self._auto_edits, self._set_auto_edits)
 
     @property
-    def ingle_app(self) -> IngleApp:
+    def chat_host(self) -> ChatHost:
         return self.app  # type: ignore[return-value]
 
     @property
@@ -73,25 +77,37 @@ class ChatScreen(Screen[None]):
             raise RuntimeError("the engine is not open yet")
         return self.opened.engine
 
-    def compose(self) -> ComposeResult:
+    def compose_pane(self) -> ComposeResult:
         with Horizontal(id="main"):
             yield self.transcript
             yield self.files_panel
         yield self.menu
         yield self.prompt
-        yield self.status
-        yield Footer()
+
+    def status_fields(self) -> list[str]:
+        return self.status.info.segments()
 
     def on_mount(self) -> None:
-        self.ingle_app.session_opened.subscribe(self, self._session_opened)
-        if self.ingle_app.opened is not None:
-            self._session_opened(self.ingle_app.opened)
+        host = self.chat_host
+        host.session_opened.subscribe(self, self._session_opened)
+        host.open_failed.subscribe(self, self._open_failed)
+        if host.opened is not None:
+            self._session_opened(host.opened)
+        elif host.open_error is not None:
+            self._open_failed(host.open_error)
         else:
             self.status.set(repo="opening…")
+
+    def _open_failed(self, message: str) -> None:
+        self.open_error = message
+        self.transcript.add_entry(step(f"Ingle could not open: {message}", "fail"))
+        self.status.set(repo="not open")
 
     # -- the session ------------------------------------------------------------------
 
     def _session_opened(self, opened: OpenedSession) -> None:
+        if self.opened is not None:
+            return
         self.opened = opened
         engine = opened.engine
         self.source.set_files(engine.repo_files())
@@ -107,7 +123,7 @@ class ChatScreen(Screen[None]):
             ))
         self.files_changed()
         self.refresh_status()
-        self.ingle_app.refresh_spend()
+        self.host.refresh_spend()
 
     def add_entry(self, entry: ConversationEntry) -> None:
         self.transcript.add_entry(entry)
@@ -134,6 +150,9 @@ class ChatScreen(Screen[None]):
         self.save_session()
 
     def refresh_status(self) -> None:
+        if self.opened is None:
+            super().refresh_status()
+            return
         engine = self.engine
         session = engine.session
         self.status.set(
@@ -146,6 +165,12 @@ class ChatScreen(Screen[None]):
             auto_edits=session.auto_approve_edits,
         )
         self.save_session()
+
+    def switch_pane(self, name: str) -> None:
+        self.host.switch_pane(name)
+
+    async def quit(self) -> None:
+        await self.app.action_quit()
 
     def next_think(self) -> Any:
         current = self.engine.session.think
@@ -225,7 +250,7 @@ class ChatScreen(Screen[None]):
         self.status.set(busy=True)
         try:
             async for event in self.engine.run_turn(
-                instruction, self.approver, mode=mode, gates=self.gates, escalate=escalate
+                instruction, self.approver, mode=mode, gates=self.engine.session.gates, escalate=escalate
             ):
                 presenter.show(event)
                 if event.type == "context_prepared":
@@ -244,7 +269,7 @@ class ChatScreen(Screen[None]):
         finally:
             self.status.set(busy=False)
             self.files_changed()
-            self.ingle_app.refresh_spend()
+            self.host.refresh_spend()
 
     @work(exclusive=True, group="turn", exit_on_error=False)
     async def run_tests_now(self) -> None:
@@ -309,10 +334,13 @@ class ChatScreen(Screen[None]):
     def action_toggle_files(self) -> None:
         self.files_panel.toggle_class("-shown")
 
+    def show_log(self) -> None:
+        self.action_show_log()
+
     def action_show_log(self) -> None:
         if self.opened is None:
             return
-        from ingle.tui.screens.call_log import CallLogScreen
+        from ingle.tui.shell.call_log import CallLogScreen
 
         engine = self.engine
         self.app.push_screen(CallLogScreen(lambda: engine.recent_calls(100)))
@@ -331,3 +359,31 @@ class ChatScreen(Screen[None]):
     async def action_help(self) -> None:
         if self.opened is not None:
             await self.run_line("/help")
+
+    # -- the palette ------------------------------------------------------------------
+
+    def palette_entries(self) -> Iterable[PaletteEntry]:
+        if self.opened is None:
+            return
+        engine = self.engine
+
+        def line(text: str) -> Any:
+            # The coroutine is made when the command is chosen, not when it is listed.
+            return lambda: self.run_worker(self.run_line(text), exit_on_error=False)
+
+        for persona in engine.personas():
+            yield PaletteEntry(f"Persona: {persona.name}", persona.persona.description, line(f"/persona {persona.name}"))
+        models = sorted({*engine.settings.models, *engine.settings.roles.values()})
+        yield PaletteEntry("Model: the persona's own", "clear the model override", line("/model"))
+        for model in models:
+            yield PaletteEntry(f"Model: {model}", "use this model first", line(f"/model {model}"))
+        yield PaletteEntry("Toggle thinking", "auto → on → off for the first attempt", line("/think"))
+        yield PaletteEntry("Undo the last Ingle commit", "revert it, if unpushed and at HEAD", line("/undo"))
+        yield PaletteEntry("Show the last diff", "the last Ingle commit's changes", line("/diff"))
+        yield PaletteEntry("Ask mode", "answers only, no edits", line("/ask"))
+        yield PaletteEntry("Code mode", "edit files", line("/code"))
+        yield PaletteEntry("Files panel", "show or hide the files in the chat", self.action_toggle_files)
+        yield PaletteEntry("Model call log", "the exact requests and replies", self.action_show_log)
+        yield PaletteEntry("Auto-apply edits", "toggle asking before edits are written", self.action_toggle_auto_edits)
+        yield PaletteEntry("Token budget", "what the next turn would send", line("/tokens"))
+        yield PaletteEntry("New conversation", "clear the history (files stay)", line("/clear"))

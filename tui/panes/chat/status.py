@@ -1,20 +1,15 @@
-"""What the status bar shows, as one value the app updates piece by piece."""
+"""The chat's part of the status bar: where, who, how fast, how full."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
-
-class GpuReading(BaseModel):
-    used_bytes: int
-    total_bytes: int
-
-    @property
-    def free_bytes(self) -> int:
-        return max(self.total_bytes - self.used_bytes, 0)
+from ingle.tui.shell.status_bar import StatusBar
 
 
-class StatusInfo(BaseModel):
+class ChatStatusInfo(BaseModel):
     repo: str = ""
     branch: str | None = None
     persona: str = ""
@@ -31,12 +26,11 @@ class StatusInfo(BaseModel):
     # The last prompt's estimate against the model's window.
     context_used: int | None = None
     num_ctx: int | None = None
-    gpu: GpuReading | None = None  # None: no NVIDIA GPU (the field is hidden)
-    claude_today_usd: float | None = None
     busy: bool = False
+    queued: int = 0  # messages typed during a turn, sent when it ends
 
     def segments(self) -> list[str]:
-        """The bar's parts, left to right; absent data leaves its part out."""
+        """The chat's fields, left to right; absent data leaves its part out."""
         place = self.repo + (f" ⎇ {self.branch}" if self.branch else "")
         if not self.persona:  # not open (yet): nothing else is known
             return [place]
@@ -57,14 +51,24 @@ class StatusInfo(BaseModel):
         if self.context_used is not None and self.num_ctx:
             share = self.context_used / self.num_ctx
             parts.append(f"ctx {_k(self.context_used)}/{_k(self.num_ctx)} ({share:.0%})")
-        if self.gpu is not None:
-            parts.append(
-                f"VRAM {self.gpu.used_bytes / 2**30:.1f}/{self.gpu.total_bytes / 2**30:.1f} GB "
-                f"({self.gpu.free_bytes / 2**30:.1f} free)"
-            )
-        if self.claude_today_usd is not None:
-            parts.append(f"Claude ${self.claude_today_usd:.2f} today")
+        if self.queued:
+            parts.append(f"{self.queued} queued")
         return [part for part in parts if part]
+
+
+class ChatStatus:
+    """The chat's fields, kept as one value and drawn into the pane's status bar."""
+
+    def __init__(self, bar: StatusBar) -> None:
+        self.bar = bar
+        self.info = ChatStatusInfo()
+
+    def set(self, **changes: Any) -> None:
+        self.info = self.info.model_copy(update=changes)
+        self.bar.set(fields=self.info.segments(), busy=self.info.busy)
+
+    def flush(self) -> None:
+        self.bar.flush()
 
 
 def _k(value: int) -> str:

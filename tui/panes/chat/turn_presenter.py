@@ -25,10 +25,10 @@ from ingle.core.agent.events import (
     UserChangesSaved,
 )
 from ingle.core.agent.saved_session import ConversationEntry
-from ingle.tui.widgets.status_bar import StatusBar
+from ingle.tui.panes.chat.status import ChatStatus
 from ingle.tui.widgets.streaming_markdown import StreamingMarkdown
 from ingle.tui.widgets.thinking_block import ThinkingBlock
-from ingle.tui.widgets.transcript import Transcript
+from ingle.tui.panes.chat.widgets.transcript import Transcript
 
 MAX_DIAGNOSTICS = 12
 _GATE_STYLES = {"passed": "ok", "failed": "fail", "not_applicable": "dim"}
@@ -54,7 +54,7 @@ class TurnPresenter:
     def __init__(
         self,
         transcript: Transcript,
-        status: StatusBar,
+        status: ChatStatus,
         save: Callable[[list[ConversationEntry]], None],
     ) -> None:
         self.transcript = transcript

@@ -1,16 +1,13 @@
-"""What each `/` command does, on the chat screen's engine and conversation."""
+"""What each `/` command does, on the chat pane's engine and conversation."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ingle.core.agent.approvals import ApprovalRequest
 from ingle.core.agent.saved_session import ConversationEntry
-from ingle.tui.slash_commands import ParsedCommand, help_markdown
-from ingle.tui.turn_presenter import shell_note, step
-
-if TYPE_CHECKING:
-    from ingle.tui.screens.chat import ChatScreen
+from ingle.tui.panes.chat.controls import ChatControls
+from ingle.tui.panes.chat.slash_commands import BY_NAME, ParsedCommand, help_markdown
+from ingle.tui.panes.chat.turn_presenter import shell_note, step
+from ingle.tui.panes.registry import PANES
 
 THINK_WORDS: dict[str, bool | str | None] = {
     "on": True, "true": True, "off": False, "false": False, "auto": None,
@@ -23,6 +20,11 @@ KEYS_HELP = (
 )
 
 
+def panes_help() -> str:
+    keys = " · ".join(f"{spec.key_label} {spec.title}" for spec in PANES)
+    return f"\n**Panes**: {keys}\n"
+
+
 def think_label(value: bool | str | None) -> str:
     return {True: "on", False: "off", None: "auto"}.get(value, str(value))  # type: ignore[arg-type]
 
@@ -30,7 +32,7 @@ def think_label(value: bool | str | None) -> str:
 class SlashActions:
     """One method per command. Engine calls that may block run in the screen's workers."""
 
-    def __init__(self, screen: ChatScreen) -> None:
+    def __init__(self, screen: ChatControls) -> None:
         self.screen = screen
 
     @property
@@ -44,6 +46,9 @@ class SlashActions:
         self.screen.add_entry(step(text, style))
 
     async def run(self, command: ParsedCommand) -> None:
+        if BY_NAME[command.name].pane:
+            self.screen.switch_pane(command.name)
+            return
         handler = getattr(self, f"do_{command.name}")
         await handler(command)
 
@@ -149,10 +154,12 @@ class SlashActions:
         self.screen.show_tokens()
 
     async def do_gates(self, command: ParsedCommand) -> None:
+        session = self.engine.session
         if command.argument:
             word = command.argument.strip()
-            self.screen.gates = word if word in ("auto", "off") else [g for g in word.split(",") if g]
-        shown = self.screen.gates if isinstance(self.screen.gates, str) else ",".join(self.screen.gates)
+            session.gates = word if word in ("auto", "off") else [g for g in word.split(",") if g]
+            self.screen.save_session()  # the choice is the session's: it survives a restart
+        shown = session.gates if isinstance(session.gates, str) else ",".join(session.gates)
         self.say(f"gates: {shown}")
 
     async def do_test(self, command: ParsedCommand) -> None:
@@ -192,13 +199,13 @@ class SlashActions:
         self.screen.run_shell(command.argument)
 
     async def do_log(self, command: ParsedCommand) -> None:
-        self.screen.action_show_log()
+        self.screen.show_log()
 
     async def do_help(self, command: ParsedCommand) -> None:
-        self.note(help_markdown() + KEYS_HELP)
+        self.note(help_markdown() + KEYS_HELP + panes_help())
 
     async def do_quit(self, command: ParsedCommand) -> None:
-        await self.screen.app.action_quit()
+        await self.screen.quit()
 
 
 def shell_request(command: str) -> ApprovalRequest:

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel
 from textual.fuzzy import FuzzySearch
 
-from ingle.tui.slash_commands import commands_starting
+from ingle.tui.panes.chat.slash_commands import commands_starting
 
 _MENTION = re.compile(r"(?:^|\s)@([^\s@]*)$")
 _SLASH = re.compile(r"/(\w*)")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from ingle.tui.panes.registry import PANES
+
 
 class SlashCommand(BaseModel):
     name: str  # without the slash
     args: str = ""  # how the arguments read in help, e.g. "FILE..."
     help: str
+    pane: bool = False  # switches to the pane of this name (derived from the pane registry)
 
 
 class ParsedCommand(BaseModel):
@@ -20,7 +23,7 @@ class ParsedCommand(BaseModel):
         return self.argument.split()
 
 
-SLASH_COMMANDS: tuple[SlashCommand, ...] = (
+_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(name="add", args="FILE...", help="add files to the chat"),
     SlashCommand(name="drop", args="[FILE...]", help="remove files from the chat (all without arguments)"),
     SlashCommand(name="files", help="list the files in the chat"),
@@ -44,6 +47,14 @@ SLASH_COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(name="help", help="list these commands and the keys"),
     SlashCommand(name="quit", help="leave Ingle (the conversation is saved)"),
 )
+
+# Every pane but this one gets its command from its registry row: /personas, /evals, ...
+_PANE_COMMANDS = tuple(
+    SlashCommand(name=spec.name, help=f"open the {spec.title} pane ({spec.key_label}): {spec.description}", pane=True)
+    for spec in PANES
+    if spec.name != "chat" and spec.name not in {c.name for c in _COMMANDS}
+)
+SLASH_COMMANDS: tuple[SlashCommand, ...] = _COMMANDS + _PANE_COMMANDS
 
 BY_NAME: dict[str, SlashCommand] = {command.name: command for command in SLASH_COMMANDS}
 
@@ -75,6 +86,12 @@ def commands_starting(prefix: str) -> list[SlashCommand]:
 
 def help_markdown() -> str:
     rows = "\n".join(
-        f"| `/{c.name}{' ' + c.args if c.args else ''}` | {c.help} |" for c in SLASH_COMMANDS
+        f"| `/{_cell(c.name + (' ' + c.args if c.args else ''))}` | {_cell(c.help)} |"
+        for c in SLASH_COMMANDS
     )
     return f"| command | what it does |\n|---|---|\n{rows}\n"
+
+
+def _cell(text: str) -> str:
+    """A `|` inside a table cell ends the cell, even in a code span (GFM): escape it."""
+    return text.replace("|", "\\|")

@@ -17,10 +17,10 @@ from textual.widgets import Static
 from ingle.core.agent.saved_session import ConversationEntry
 from ingle.tui.widgets.diff_view import DiffView
 from ingle.tui.widgets.markdown_document import MarkdownDocument
-from ingle.tui.widgets.step_line import StepLine
+from ingle.tui.panes.chat.widgets.step_line import StepLine
 from ingle.tui.widgets.streaming_markdown import StreamingMarkdown
 from ingle.tui.widgets.thinking_block import ThinkingBlock
-from ingle.tui.widgets.user_message import UserMessage
+from ingle.tui.panes.chat.widgets.user_message import UserMessage
 
 ENTRY_ATTRIBUTE = "transcript_entry"
 

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from ingle.core.agent.approvals import ApprovalRequest
-from ingle.tui.tui_approver import Answer
+from ingle.tui.shell.approver import Answer
 from ingle.tui.widgets.diff_view import colour_diff
 
 TITLES = {

@@ -1,4 +1,4 @@
-"""The always-visible line at the bottom: where, who, how fast, how full, how much."""
+"""The always-visible line at the bottom of every pane: which pane, its fields, shared figures."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Static
 
-from ingle.tui.status_info import StatusInfo
+from ingle.tui.shell.status_info import BarInfo
 
 REFRESH_EVERY_S = 0.3  # as Claude Code's status line: often enough, never per token
 
@@ -26,7 +26,7 @@ class StatusBar(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.info = StatusInfo()
+        self.info = BarInfo()
         self._pending: Timer | None = None
         self._drawn_at = 0.0
 
@@ -37,7 +37,7 @@ class StatusBar(Static):
         """Change some fields; the bar redraws at once if it has been quiet, else at
         the end of the current REFRESH_EVERY_S window (with everything changed by then)."""
         self.info = self.info.model_copy(update=changes)
-        if self._pending is not None:
+        if self._pending is not None or not self.is_mounted:
             return
         wait = self._drawn_at + REFRESH_EVERY_S - time.monotonic()
         if wait <= 0:
@@ -56,4 +56,6 @@ class StatusBar(Static):
         self._drawn_at = time.monotonic()
         separator = Content.styled(" │ ", "$text-disabled")
         busy = Content.styled("● ", "$accent") if self.info.busy else Content("")
-        self.update(busy + separator.join(Content(part) for part in self.info.segments()))
+        segments = self.info.segments()
+        head = Content.styled(segments[0], "bold") if segments else Content("")
+        self.update(busy + separator.join([head, *(Content(part) for part in segments[1:])]))

@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ingle.tui.completion_source import Completion, CompletionContext
+from ingle.tui.panes.chat.completion_source import Completion, CompletionContext
 
 
 class CompletionMenu(OptionList, can_focus=False):

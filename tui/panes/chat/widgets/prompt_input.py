@@ -8,9 +8,9 @@ from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
 
-from ingle.tui.completion_source import Completion, CompletionSource
-from ingle.tui.prompt_history import PromptHistory
-from ingle.tui.widgets.completion_menu import CompletionMenu
+from ingle.tui.panes.chat.completion_source import Completion, CompletionSource
+from ingle.tui.panes.chat.prompt_history import PromptHistory
+from ingle.tui.panes.chat.widgets.completion_menu import CompletionMenu
 
 NEWLINE_KEYS = frozenset({"shift+enter", "ctrl+j", "alt+enter"})
 

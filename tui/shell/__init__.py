@@ -1,0 +1,1 @@
+"""The chrome around the panes: status bar, command palette, approval dialog, model call log."""
