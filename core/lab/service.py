@@ -4,6 +4,7 @@ and print or show what it returns; nothing here prints."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,16 @@ from ingle.core.backends.ollama import OllamaBackend
 from ingle.core.backends.registry import default_endpoint, open_ollama
 from ingle.core.errors import IngleError, NotFound, UsageError
 from ingle.core.lab import versions as lab_versions
+from ingle.core.lab.ab import (
+    MODEL_SEPARATOR,
+    Answer,
+    EloTable,
+    Trial,
+    blind_order,
+    elo,
+    split_contestant,
+    timed,
+)
 from ingle.core.lab.creator import CreatorSession, Proposal, creator_persona
 from ingle.core.lab.events import RegisterProgress
 from ingle.core.lab.exports import export_text, suggested_path
@@ -39,6 +50,7 @@ from ingle.core.lab.recommend import (
 )
 from ingle.core.lab.recommend import DEFAULT_OVERHEAD
 from ingle.core.workbench import Workbench
+from ingle.memory.persona_preferences import Preference, add_preference, preferences
 from ingle.memory.persona_versions import PersonaVersion, version_counts
 from ingle.personas.create_body import build_create_body
 from ingle.personas.model import TASK_KINDS, Persona
@@ -170,6 +182,46 @@ class LabService:
         except ValueError as exc:
             raise IngleError(str(exc), "run it again, or write the persona with "
                              "`ingle persona new NAME --from EXISTING`") from exc
+
+    # -- A/B -------------------------------------------------------------------------
+
+    async def run_prompt(self, contestant: str, prompt: str, task_kind: str = "lab") -> Answer:
+        """One answer from `PERSONA[@V][+MODEL]` (the pane's test panel and A/B)."""
+        persona_ref, model = split_contestant(contestant)
+        resolved = self.resolve(persona_ref)
+        label = resolved.label + (f"{MODEL_SEPARATOR}{model}" if model else "")
+        started = timed()
+        result = await self.workbench.caller.call(resolved, prompt, task_kind=task_kind,
+                                                  model=model)
+        return Answer(contestant=label, text=result.text, thinking=result.thinking,
+                      output_tokens=result.usage.output_tokens, seconds=timed() - started)
+
+    async def ab(self, a: str, b: str, prompt: str, *, tag: str | None = None,
+                 rng: random.Random | None = None) -> Trial:
+        """Both answers (one after the other: one GPU holds one model), in a blind order."""
+        if not prompt.strip():
+            raise UsageError("the prompt is empty", 'give the prompt to compare on, in quotes')
+        first = self.resolve(split_contestant(a)[0])
+        left = await self.run_prompt(a, prompt, "ab")
+        right = await self.run_prompt(b, prompt, "ab")
+        if left.contestant == right.contestant:
+            raise UsageError(f"both sides are {left.contestant}",
+                             "compare two versions (my-coder@1 my-coder@2) or two models "
+                             "(my-coder+qwen3:8b my-coder+qwen3:14b)")
+        swapped = blind_order(rng or random.Random())
+        return Trial(tag=tag or first.persona.task_kinds[0], prompt=prompt,
+                     left=left.contestant, right=right.contestant,
+                     shown=[right, left] if swapped else [left, right], swapped=swapped)
+
+    def pick(self, trial: Trial, choice: str) -> Preference:
+        """Store the user's pick ("1", "2" or "tie" of the answers as shown)."""
+        if choice not in ("1", "2", "tie"):
+            raise UsageError(f"'{choice}' is not a pick", "answer 1, 2 or tie")
+        return add_preference(self.store, trial.tag, trial.prompt, trial.left, trial.right,
+                              trial.winner_of(choice))
+
+    def elo(self, tag: str | None = None) -> EloTable:
+        return elo(preferences(self.store, tag))
 
     # -- suggest -----------------------------------------------------------------------
 

@@ -86,6 +86,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     suggest.add_argument("--save", metavar="NAME", help="save the suggestion NAME as a persona")
     _json(suggest)
 
+    ab = sub.add_parser("ab", help="the same prompt to two persona versions or models, "
+                        "answers shown blind; your pick is stored")
+    ab.add_argument("a", metavar="A", help="PERSONA[@VERSION][+MODEL], e.g. my-coder@1")
+    ab.add_argument("b", metavar="B", help="PERSONA[@VERSION][+MODEL], e.g. my-coder@2")
+    ab.add_argument("prompt", help="the prompt both answer")
+    ab.add_argument("--tag", help="the prompt's tag for the Elo table (default: A's task kind)")
+    ab.add_argument("--seed", type=int, help="fix the blind order (for scripts)")
+    _json(ab)
+
+    elo = sub.add_parser("elo", help="per-tag Elo ratings from your stored A/B picks")
+    elo.add_argument("--tag", help="only this tag")
+    _json(elo)
+
     restore = sub.add_parser("restore", help="make an old version current (as a new version)")
     restore.add_argument("name")
     restore.add_argument("version", metavar="VERSION", help="a version number or hash prefix")
@@ -236,7 +249,9 @@ def _new(service: LabService, args: argparse.Namespace) -> int:
     from ingle.core.errors import UsageError
 
     if args.describe is not None:
-        return _describe(service, args)
+        from ingle.core.frontends.commands.persona_lab import describe
+
+        return describe(service, args)
     if not args.name:
         raise UsageError("a name is needed", "ingle persona new NAME [--from EXISTING], or "
                          'ingle persona new --describe "what it is for"')
@@ -346,94 +361,17 @@ def _restore(service: LabService, args: argparse.Namespace) -> int:
     return 0
 
 
-def _recommend(service: LabService, args: argparse.Namespace) -> int:
-    import asyncio
+def _lab(name: str):  # noqa: ANN202 - an action
+    def action(service: LabService, args: argparse.Namespace) -> int:
+        from ingle.core.frontends.commands import persona_lab
 
-    from ingle.core.lab.recommend import gb
+        return getattr(persona_lab, name)(service, args)
 
-    found = asyncio.run(service.recommend(args.task, args.context, vram_gb=args.vram,
-                                          kv_cache=args.kv_cache))
-    if args.json:
-        return _print_json(found.model_dump(mode="json"))
-    print(f"task {found.task}, {found.context} tokens of context, KV cache {found.kv_cache}")
-    print(f"GPU: {found.gpu}; budget {found.budget_text}")
-    print(f"runtime overhead: {found.overhead_source}")
-    for note in found.notes:
-        print(f"note: {note}", file=sys.stderr)
-    print()
-    for index, c in enumerate(found.candidates, start=1):
-        verdict = "fits" if c.fits else "does not fit"
-        where = "" if c.installed else " (not installed)"
-        print(f"{index}. {c.model} {c.quantization}{where}: {verdict}, largest context "
-              f"{c.max_context}")
-        f = c.figures
-        if f is not None:
-            print(f"   weights {gb(f.weights_bytes)} + KV {gb(f.kv_bytes)} "
-                  f"({f.kv_bytes_per_token:,} B/token = {f.kv_formula}; x {c.context}) "
-                  f"+ overhead {gb(f.overhead_bytes)} = {gb(f.total_bytes)} of "
-                  f"{gb(f.budget_bytes)}")
-        print(f"   why: {c.reason}")
-    return 0
-
-
-def _suggest(service: LabService, args: argparse.Namespace) -> int:
-    from ingle.core.errors import NotFound
-    from ingle.personas.toml_io import persona_to_toml
-
-    profile, found = service.suggest()
-    if args.save:
-        chosen = next((s for s in found if s.name == args.save), None)
-        if chosen is None:
-            raise NotFound(f"no suggestion named '{args.save}'",
-                           f"suggested here: {', '.join(s.name for s in found) or 'none'}")
-        version = service.save(service.proposal(chosen), f"suggested: {chosen.reason}")
-        print(f"saved {version.label}; try it: ingle ask --persona {chosen.name} \"...\"")
-        return 0
-    if args.json:
-        return _print_json({"profile": profile.model_dump(mode="json"), "suggestions": [
-            s.model_dump(mode="json") | {"toml": persona_to_toml(service.proposal(s))}
-            for s in found]})
-    top = ", ".join(f"{lang} {n}" for lang, n in list(profile.languages.items())[:4])
-    print(f"languages (lines of code): {top or 'none found'}")
-    if profile.frameworks:
-        print("frameworks and tools: " + ", ".join(
-            f"{name} ({where})" for name, where in profile.frameworks.items()))
-    if not found:
-        print("no persona to suggest beyond the built-ins here")
-        return 0
-    for s in found:
-        print(f"\n{s.name} (from {s.base}): {s.description}")
-        print(f"  why: {s.reason}")
-        for line in s.constraints.splitlines():
-            print(f"  {line}")
-    print(f"\nsave one with: ingle persona suggest --save {found[0].name}")
-    return 0
-
-
-def _describe(service: LabService, args: argparse.Namespace) -> int:
-    import asyncio
-
-    from ingle.personas.toml_io import persona_to_toml
-
-    proposal = asyncio.run(service.describe(args.describe, args.name))
-    persona = proposal.persona
-    saved = service.save(persona, f"created from: {args.describe}", "creator") if args.save \
-        else None
-    if args.json:
-        return _print_json({"persona": persona.model_dump(mode="json"),
-                            "toml": persona_to_toml(persona), "notes": proposal.notes,
-                            "saved": saved.label if saved else None})
-    sys.stdout.write(persona_to_toml(persona))
-    for note in proposal.notes:
-        print(f"note: {note}", file=sys.stderr)
-    if saved:
-        print(f"saved {saved.label} to {service.registry.get(persona.name).path}", file=sys.stderr)
-    else:
-        print("not saved; run again with --save to keep it", file=sys.stderr)
-    return 0
+    return action
 
 
 _ACTIONS = {
     "list": _list, "show": _show, "new": _new, "check": _check, "export": _export,
-    "register": _register, "recommend": _recommend, "suggest": _suggest, "versions": _versions, "diff": _diff, "restore": _restore,
+    "register": _register, "recommend": _lab("recommend"), "suggest": _lab("suggest"),
+    "ab": _lab("ab"), "elo": _lab("elo"), "versions": _versions, "diff": _diff, "restore": _restore,
 }
