@@ -42,12 +42,11 @@ from ingle.core.agent.turn_report import (
     tests_event,
 )
 from ingle.core.agent.turn_types import Attempt, TurnDeps, TurnOptions, TurnState, TurnTotals
+from ingle.core.backends.calls import chat_request
 from ingle.core.backends.errors import BackendError, ModelNotFound, ServerUnreachable
 from ingle.core.backends.recorded import recorded_stream
 from ingle.core.backends.types import (
     ChatMessage,
-    ChatRequest,
-    SamplingOptions,
     TextDelta,
     ThinkingDelta,
     Usage,
@@ -65,7 +64,6 @@ from ingle.core.context.prompt_builder import read_instruction_files
 from ingle.core.edits.apply import plan_edits
 from ingle.core.edits.parse import parse_reply
 from ingle.memory.ledger import tag_calls
-from ingle.personas.resolved import ResolvedPersona
 from ingle.validators.results import GateResult, GateStatus
 
 
@@ -177,10 +175,7 @@ class _Turn:
         limit = self.budget.remaining_s()
         if deps.rung_timeout_s is not None:
             limit = min(limit, deps.rung_timeout_s)
-        request = ChatRequest(
-            model=rung.model, messages=self.fitted.messages,
-            options=_sampling(deps.persona), think=rung.think,
-        )
+        request = chat_request(deps.persona, self.fitted.messages, model=rung.model, think=rung.think)
         try:
             async with asyncio.timeout(limit):
                 async for event in recorded_stream(
@@ -385,6 +380,3 @@ class _Turn:
         return lambda budget: mapper(files, instruction, budget)
 
 
-def _sampling(persona: ResolvedPersona) -> SamplingOptions:
-    sampling = persona.sampling()
-    return SamplingOptions(temperature=sampling.temperature, top_p=sampling.top_p, stop=sampling.stop)

@@ -29,28 +29,42 @@ class ModelBackend(Protocol):
     async def aclose(self) -> None: ...
 
 
+class StreamTally:
+    """What a stream has said so far: text, thinking, tool calls, and its final usage.
+    `collect` and the call log (`recorded_stream`) both add up a stream with this."""
+
+    __slots__ = ("calls", "text", "thinking", "usage")
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.thinking: list[str] = []
+        self.calls: list[ToolCall] = []
+        self.usage: Usage | None = None
+
+    def add(self, event: StreamEvent) -> None:
+        if isinstance(event, TextDelta):
+            self.text.append(event.text)
+        elif isinstance(event, ThinkingDelta):
+            self.thinking.append(event.text)
+        elif isinstance(event, ToolCall):
+            self.calls.append(event)
+        else:
+            self.usage = event
+
+
 async def collect(stream: AsyncIterator[StreamEvent], request: ChatRequest) -> ChatResult:
     """Gather a stream into one result; validate JSON when the request asked for a schema."""
-    text: list[str] = []
-    thinking: list[str] = []
-    calls: list[ToolCall] = []
-    usage: Usage | None = None
+    tally = StreamTally()
     async for event in stream:
-        if isinstance(event, TextDelta):
-            text.append(event.text)
-        elif isinstance(event, ThinkingDelta):
-            thinking.append(event.text)
-        elif isinstance(event, ToolCall):
-            calls.append(event)
-        else:
-            usage = event
-    if usage is None:
+        tally.add(event)
+    if tally.usage is None:
         raise IncompleteStream(
             "the model's stream ended without its final usage record",
             "check the server's log; the partial reply is kept",
-            partial_text="".join(text),
+            partial_text="".join(tally.text),
         )
-    result = ChatResult(text="".join(text), thinking="".join(thinking), tool_calls=calls, usage=usage)
+    result = ChatResult(text="".join(tally.text), thinking="".join(tally.thinking),
+                        tool_calls=tally.calls, usage=tally.usage)
     if request.json_schema is not None:
         result.parsed_json = validate_json_reply(result.text, request.json_schema)
     return result

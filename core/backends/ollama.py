@@ -18,7 +18,7 @@ from ingle.core.backends.accounting import apportion_thinking, estimate_prompt_t
 from ingle.core.backends.errors import IncompleteStream, StreamFailed
 from ingle.core.backends.http_errors import ServerLabel, status_error, transport_error
 from ingle.core.backends.model_info import ModelInfo, ModelShow, RunningModel
-from ingle.core.backends.think_tags import ThinkTagSplitter
+from ingle.core.backends.think_tags import ThinkTagSplitter, as_events
 from ingle.core.backends.types import (
     ChatMessage,
     ChatRequest,
@@ -139,14 +139,14 @@ class OllamaBackend:
                                     text.append(piece)
                                     yield TextDelta(text=piece)
                                 else:
-                                    for event in _split(splitter.feed(piece), text, thinking):
+                                    for event in as_events(splitter.feed(piece), text, thinking):
                                         yield event
                             calls = message.get("tool_calls")
                             if calls:
                                 for call in calls:
                                     yield _tool_call(call)
                         if chunk.get("done"):
-                            for event in _split(splitter.flush(), text, thinking):
+                            for event in as_events(splitter.flush(), text, thinking):
                                 yield event
                             yield self._usage(chunk, request, num_ctx, text, thinking)
                             return
@@ -293,20 +293,6 @@ def _wire_message(message: ChatMessage) -> dict[str, Any]:
     if message.thinking:
         out["thinking"] = message.thinking
     return out
-
-
-def _split(
-    pieces: list[tuple[bool, str]], text: list[str], thinking: list[str]
-) -> list[StreamEvent]:
-    events: list[StreamEvent] = []
-    for is_thinking, piece in pieces:
-        if is_thinking:
-            thinking.append(piece)
-            events.append(ThinkingDelta(text=piece))
-        else:
-            text.append(piece)
-            events.append(TextDelta(text=piece))
-    return events
 
 
 def _tool_call(call: dict[str, Any]) -> ToolCall:

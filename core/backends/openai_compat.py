@@ -34,7 +34,7 @@ from ingle.core.backends.errors import IncompleteStream, StreamFailed
 from ingle.core.backends.http_errors import ServerLabel, error_text, status_error, transport_error
 from ingle.core.backends.model_info import ModelInfo
 from ingle.core.backends.server_tokenizer import ServerTokenizer
-from ingle.core.backends.think_tags import ThinkTagSplitter
+from ingle.core.backends.think_tags import ThinkTagSplitter, as_events
 from ingle.core.backends.types import (
     ChatRequest,
     StreamEvent,
@@ -170,10 +170,8 @@ class OpenAICompatBackend:
                                     text.append(piece)
                                     yield TextDelta(text=piece)
                                 else:
-                                    for is_thinking, part in splitter.feed(piece):
-                                        (thinking if is_thinking else text).append(part)
-                                        yield ThinkingDelta(text=part) if is_thinking \
-                                            else TextDelta(text=part)
+                                    for event in as_events(splitter.feed(piece), text, thinking):
+                                        yield event
                             for fragment in delta.get("tool_calls") or ():
                                 _merge_tool_fragment(calls, fragment)
                             finish = choice.get("finish_reason") or finish
@@ -184,9 +182,8 @@ class OpenAICompatBackend:
                             "is kept",
                             partial_text="".join(text),
                         )
-                    for is_thinking, part in splitter.flush():
-                        (thinking if is_thinking else text).append(part)
-                        yield ThinkingDelta(text=part) if is_thinking else TextDelta(text=part)
+                    for event in as_events(splitter.flush(), text, thinking):
+                        yield event
             except httpx.HTTPError as exc:
                 raise transport_error(self._label, exc, "".join(text)) from exc
         for index in sorted(calls):

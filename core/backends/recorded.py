@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ingle.core.backends.accounting import CHARS_PER_TOKEN, framing_tokens, prompt_text
-from ingle.core.backends.base import ModelBackend
+from ingle.core.backends.base import ModelBackend, StreamTally
 from ingle.core.backends.retry import RetryNotice, RetryPolicy, stream_with_retry
-from ingle.core.backends.types import ChatRequest, StreamEvent, TextDelta, ThinkingDelta, ToolCall, Usage
+from ingle.core.backends.types import ChatRequest, StreamEvent, Usage
 from ingle.memory.call_log import CallRecord, Outcome, record_call
 from ingle.memory.store import Store
 from ingle.memory.token_calibration import load_calibration
@@ -44,33 +44,23 @@ async def recorded_stream(
 ) -> AsyncIterator[StreamEvent]:
     started_at = time.time()
     clock = time.monotonic()
-    text: list[str] = []
-    thinking: list[str] = []
-    calls: list[ToolCall] = []
-    usage: Usage | None = None
+    tally = StreamTally()
     outcome: Outcome = "cancelled"  # unless the stream finishes or fails below
     error: str | None = None
     try:
         async for event in stream_with_retry(backend, request, retry, on_retry):
-            if isinstance(event, TextDelta):
-                text.append(event.text)
-            elif isinstance(event, ThinkingDelta):
-                thinking.append(event.text)
-            elif isinstance(event, ToolCall):
-                calls.append(event)
-            else:
-                if event.token_source == "estimate":
-                    event = calibrated(event, request, store)
-                usage = event
+            if isinstance(event, Usage) and event.token_source == "estimate":
+                event = calibrated(event, request, store)
+            tally.add(event)
             yield event
         outcome = "ok"
     except Exception as exc:  # BackendErrors and bugs alike are logged, then re-raised
         outcome, error = "error", f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        reply = "".join(text)
-        if calls:
-            reply += "\n\n[tool calls]\n" + "\n".join(c.model_dump_json() for c in calls)
+        reply = "".join(tally.text)
+        if tally.calls:
+            reply += "\n\n[tool calls]\n" + "\n".join(c.model_dump_json() for c in tally.calls)
         record = CallRecord(
             started_at=started_at,
             duration_s=time.monotonic() - clock,
@@ -84,11 +74,11 @@ async def recorded_stream(
             think=None if request.think is None else json.dumps(request.think).strip('"'),
             request_json=json.dumps(_wire_body(backend, request), ensure_ascii=False),
             reply_text=reply,
-            thinking_text="".join(thinking),
+            thinking_text="".join(tally.thinking),
             outcome=outcome,
             error=error,
             repo=str(repo) if repo else None,
-            **_usage_columns(usage),
+            **_usage_columns(tally.usage),
         )
         try:
             call_id = record_call(store, record, _secrets(backend))

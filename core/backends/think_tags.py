@@ -9,6 +9,8 @@ untouched; callers check `passthrough` to skip the call on the hot path.
 
 from __future__ import annotations
 
+from ingle.core.backends.types import StreamEvent, TextDelta, ThinkingDelta
+
 OPEN = "<think>"
 CLOSE = "</think>"
 
@@ -82,3 +84,19 @@ def _partial_suffix(text: str, tag: str) -> int:
         if text.endswith(tag[:n]):
             return n
     return 0
+
+
+def as_events(
+    pieces: list[tuple[bool, str]], text: list[str], thinking: list[str]
+) -> list[StreamEvent]:
+    """The splitter's pieces as stream events, each also kept in `text` or `thinking`
+    (what the backend's usage record and partial-reply errors are built from)."""
+    events: list[StreamEvent] = []
+    for is_thinking, piece in pieces:
+        if is_thinking:
+            thinking.append(piece)
+            events.append(ThinkingDelta(text=piece))
+        else:
+            text.append(piece)
+            events.append(TextDelta(text=piece))
+    return events

@@ -231,3 +231,17 @@ def test_help_imports_no_heavy_library() -> None:
     assert "ingle.core.frontends.cli" in imported  # the listing is really there
     heavy = sorted(m for m in imported if m.split(".")[0] in HEAVY)
     assert heavy == [], f"`ingle --help` imports {heavy}"
+
+
+def test_a_chat_request_is_built_in_one_place() -> None:
+    """Every request comes from core.backends.calls.chat_request (the persona's model,
+    sampling and think policy), so no caller drifts from the persona it names."""
+    builders = []
+    for folder in FOLDERS:
+        for path in (ROOT / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                        and node.func.id == "ChatRequest"):
+                    builders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert len(builders) == 1 and builders[0].startswith("core/backends/calls.py:"), builders
