@@ -33,11 +33,7 @@ ALLOWED_UPWARD = [("ingle.core.frontends.cli", "ingle.tui.app")]
 HEAVY = ("textual", "anthropic", "playwright", "tree_sitter", "mcp")
 # Cycles being taken apart right now, each with who does it. The test fails when one is
 # gone, so the entry is removed with the fix; a new cycle is never added here.
-KNOWN_CYCLES: dict[tuple[str, ...], str] = {
-    (
-        "ingle.tui.app", "ingle.tui.palette", "ingle.tui.screens.chat", "ingle.tui.slash_actions",
-    ): "issue 15 point 5: the chat becomes a pane that talks to the app through a protocol",
-}
+KNOWN_CYCLES: dict[tuple[str, ...], str] = {}
 
 
 def _core_parts() -> list[str]:
