@@ -232,3 +232,35 @@ def turn_calls(store: Store, turn: str) -> list[TurnCall]:
     return [TurnCall(turn_id=r[0], ok=bool(r[1]), turn_outcome=r[2] or "", persona=r[3] or "",
                      call_outcome=r[4], request_json=r[5] or "{}", reply_text=r[6])
             for r in rows]
+
+
+class CandidateRow(BaseModel):
+    """One persona candidate of a refine round, and what became of it."""
+
+    refine_id: str
+    persona: str
+    round: int
+    idx: int
+    persona_toml: str
+    rationale: str = ""
+    run_id: str = ""
+    score: float = 0.0
+    baseline: float = 0.0
+    accepted: bool = False
+    verdict: str = ""
+    cost_usd: float = 0.0
+    saved_version: int | None = None
+    created_at: float = 0.0
+
+
+def add_candidate(store: Store, row: CandidateRow) -> None:
+    data = row.model_dump()
+    data.update(accepted=int(row.accepted), created_at=row.created_at or now())
+    with store.db.conn:
+        store.db["refine_candidates"].insert(data)
+
+
+def candidates_of(store: Store, persona: str) -> list[CandidateRow]:
+    return [CandidateRow(**{**r, "accepted": bool(r["accepted"])}) for r in
+            store.db["refine_candidates"].rows_where("persona = ?", [persona], order_by="id",
+                                                     select=", ".join(CandidateRow.model_fields))]

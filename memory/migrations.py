@@ -356,6 +356,19 @@ def _v11_persona_versions(db: sqlite_utils.Database) -> None:
     db["model_calls"].add_column("persona_version", str)
 
 
+def _v12_refine_candidates(db: sqlite_utils.Database) -> None:
+    # The evaluator's refine loop (core/evals/refine.py): every candidate persona it
+    # proposed, the eval run that scored it on the holdout split, and whether it was kept.
+    db["refine_candidates"].create(
+        {"id": int, "refine_id": str, "persona": str, "round": int, "idx": int,
+         "persona_toml": str, "rationale": str, "run_id": str, "score": float,
+         "baseline": float, "accepted": int, "verdict": str, "cost_usd": float,
+         "saved_version": int, "created_at": float},
+        pk="id",
+    )
+    db["refine_candidates"].create_index(["persona", "created_at"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_calls_and_trust,
     _v2_repo_tags,
@@ -368,4 +381,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v8_token_source,
     _v10_expenses,
     _v11_persona_versions,
+    _v12_refine_candidates,
 ]

@@ -52,7 +52,7 @@ class Judge:
         self.settings = settings
         self.store = store
 
-    def _who(self, name: str) -> tuple[ResolvedPersona, str | None]:
+    def who(self, name: str) -> tuple[ResolvedPersona, str | None]:
         if name == CLAUDE:
             if self.settings.claude.api_key is None:
                 raise JudgeUnavailable("Claude is the judge but no ANTHROPIC_API_KEY is set")
@@ -65,7 +65,7 @@ class Judge:
         return self.personas.get(name), None
 
     async def _ask(self, name: str, prompt: str, schema: dict) -> dict:
-        persona, model = self._who(name or JUDGE_PERSONA)
+        persona, model = self.who(name or JUDGE_PERSONA)
         messages = [ChatMessage(role="system", content=SYSTEM),
                     ChatMessage(role="user", content=prompt)]
         result = await self.caller.call(persona, messages, task_kind="eval-judge",

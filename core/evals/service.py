@@ -81,20 +81,23 @@ class EvalService:
 
     # -- running -------------------------------------------------------------------------
     async def run(self, suite: Suite, subjects: list[Subject], *, samples: int | None = None,
-                  limit: int | None = None, on_event: OnEvent | None = None) -> RunReport:
+                  limit: int | None = None, on_event: OnEvent | None = None,
+                  resolved: dict[Subject, ResolvedPersona] | None = None) -> RunReport:
+        """`resolved`: personas not in the registry (the refine loop's candidates)."""
         run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
         rows.create_run(self.store, rows.RunRow(
             id=run_id, suite=suite.name, suite_json=suite.model_dump_json(by_alias=True),
             subjects_json=rows.dumps([s.model_dump() for s in subjects]),
             samples=samples or suite.samples, case_limit=limit, status="running",
             started_at=time.time()))
-        return await self._execute(run_id, on_event)
+        return await self._execute(run_id, on_event, resolved or {})
 
     async def resume(self, run_id: str, on_event: OnEvent | None = None) -> RunReport:
         """Finish an interrupted run: stored samples are kept, the rest are generated."""
         return await self._execute(self.resolve_run(run_id), on_event)
 
-    async def _execute(self, run_id: str, on_event: OnEvent | None) -> RunReport:
+    async def _execute(self, run_id: str, on_event: OnEvent | None,
+                       resolved: dict[Subject, ResolvedPersona] | None = None) -> RunReport:
         run, suite, subjects = self._load(run_id)
         emit = self._emitter(on_event)
         cases = suite.cases[: run.case_limit] if run.case_limit else suite.cases
@@ -103,7 +106,8 @@ class EvalService:
                 if s.attempt == 0}
         jobs = [Job(case=c, subject=s, sample_index=i) for c in cases for s in subjects
                 for i in range(run.samples) if (c.id, s.label, i) not in have]
-        personas = {s: self._persona(s.persona, s.version) for s in subjects}
+        given = resolved or {}
+        personas = {s: given.get(s) or self._persona(s.persona, s.version) for s in subjects}
         by_model = group_by_model(jobs)
         placements = {m: await locate(self.caller, m) for m in by_model}
         emit(RunStarted(run_id=run_id, suite=suite.name, planned=len(jobs), stored=len(have),

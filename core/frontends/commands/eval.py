@@ -144,6 +144,72 @@ async def _run(args: argparse.Namespace, service: EvalService, fmt: str) -> int:
     return 0 if report.passed_thresholds else 1
 
 
+def configure_refine(sub: Any) -> argparse.ArgumentParser:
+    """`ingle persona refine` (the subcommand lives with the persona commands)."""
+    refine = sub.add_parser("refine", help="improve a persona with an eval suite: propose "
+                            "rewrites, keep one only if it scores better on the holdout split")
+    refine.add_argument("name", metavar="PERSONA")
+    refine.add_argument("--suite", required=True, help="the eval suite to refine against")
+    refine.add_argument("--budget", type=float, default=1.0, metavar="USD",
+                        help="stop once this much is spent (Claude calls; local ones are free)")
+    refine.add_argument("--rounds", type=int, default=1, metavar="N", help="rounds at most")
+    refine.add_argument("--candidates", type=int, default=3, metavar="N",
+                        help="candidates per round, 3 to 5")
+    refine.add_argument("--proposer", default="my-architect", metavar="PERSONA",
+                        help="who writes the candidates: a persona or 'claude'")
+    return refine
+
+
+def run_refine(workbench: Any, args: argparse.Namespace) -> int:
+    from ingle.core.errors import UsageError
+    from ingle.core.evals.refine import refine
+    from ingle.core.evals.service import EvalService
+
+    if args.rounds < 1 or args.budget < 0:
+        raise UsageError("--rounds must be at least 1 and --budget not negative",
+                         "e.g. --rounds 2 --budget 0.5")
+    service = EvalService(workbench)
+    suite = service.load_suite(args.suite)
+    service.subjects(suite, [args.name])  # an unknown persona fails here, before any call
+
+    async def go() -> Any:
+        try:
+            return await refine(service, args.name, suite, rounds=args.rounds,
+                                budget_usd=args.budget, proposer=args.proposer,
+                                candidates=args.candidates, on_event=_RefineProgress())
+        finally:  # the clients belong to this event loop: close them in it
+            await workbench.pool.aclose()
+
+    outcome = asyncio.run(go())
+    if getattr(args, "json", False):
+        print(json.dumps(outcome.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        return 0 if outcome.accepted else 1
+    for c in outcome.candidates:
+        mark = "accepted" if c.accepted else c.verdict
+        print(f"round {c.round} candidate {c.idx}: {c.score:.3f} (current {c.baseline:.3f}) "
+              f"{mark}: {c.rationale}")
+    if outcome.accepted:
+        print(f"saved {outcome.persona}@{outcome.saved_version} "
+              f"(`ingle persona diff {outcome.persona} {outcome.saved_version - 1} "
+              f"{outcome.saved_version}` shows the change); cost ${outcome.cost_usd:.4f}")
+        return 0
+    print(f"kept {outcome.persona} as it is: {outcome.stopped}; cost ${outcome.cost_usd:.4f}")
+    return 1
+
+
+class _RefineProgress:
+    def __init__(self) -> None:
+        self.samples = _Progress(ndjson=False)
+
+    def __call__(self, event: EvalEvent) -> None:
+        from ingle.core.evals.refine import RefineProgress
+
+        if isinstance(event, RefineProgress):
+            print(f"refine: {event.message}", file=sys.stderr, flush=True)
+        else:
+            self.samples(event)
+
+
 def _split(text: str | None) -> list[str] | None:
     return [p.strip() for p in text.split(",") if p.strip()] if text else None
 

@@ -104,6 +104,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     restore.add_argument("version", metavar="VERSION", help="a version number or hash prefix")
     _json(restore)
 
+    from ingle.core.frontends.commands.eval import configure_refine
+
+    _json(configure_refine(sub))
+
 
 def _json(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
@@ -370,8 +374,15 @@ def _lab(name: str):  # noqa: ANN202 - an action
     return action
 
 
+def _refine(workbench: Any, args: argparse.Namespace) -> int:
+    from ingle.core.frontends.commands.eval import run_refine
+
+    return run_refine(workbench, args)
+
+
 _ACTIONS = {
     "list": _list, "show": _show, "new": _new, "check": _check, "export": _export,
     "register": _register, "recommend": _lab("recommend"), "suggest": _lab("suggest"),
     "ab": _lab("ab"), "elo": _lab("elo"), "versions": _versions, "diff": _diff, "restore": _restore,
+    "refine": lambda service, args: _refine(service.workbench, args),
 }
