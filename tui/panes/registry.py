@@ -36,6 +36,8 @@ class PaneSpec:
 PANES: tuple[PaneSpec, ...] = (
     PaneSpec("chat", "Chat", "f2", "ingle.tui.panes.chat.screen:ChatPane",
              "chat with the repository's persona and edit files"),
+    PaneSpec("personas", "Personas", "f5", "ingle.tui.panes.personas.pane:PersonasPane",
+             "persona versions, form, test panel, creator, export and register"),
 )
 
 
