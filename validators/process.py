@@ -1,7 +1,12 @@
-"""Run a gate's tool as a subprocess with a time limit that always holds.
+"""Running a program with a time limit that always holds: the one runner for gate tools,
+test commands and approved shell commands.
 
-Each tool runs in its own process group, so a timeout kills the tool and anything it
-started (go build's compile workers, npm's node), and the gate returns on time.
+The process starts in its own session, so the limit (or a cancelled caller) kills the
+whole process group (go build's compile workers, pytest's workers, npm's node) and the
+call returns on time; whatever the program left running is killed when it exits. Output
+is read as it comes, so a killed run still has what it printed, and is capped: a gate
+keeps the head (diagnostics come first), a test run the tail (failures and counts come
+last).
 """
 
 from __future__ import annotations
@@ -11,13 +16,167 @@ import os
 import signal
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 
-# Tool output beyond this is cut: diagnostics come first and a runaway tool must not
-# fill memory.
-_MAX_OUTPUT = 4 * 1024 * 1024
+# Output beyond this is cut, so a runaway program cannot fill memory.
+MAX_OUTPUT_BYTES = 4 * 1024 * 1024
+# After the process exits (or is killed), how long its pipes may take to drain. Only
+# a process that left our session can hold them open longer; we stop reading then.
+_DRAIN_S = 5.0
+
+Keep = Literal["head", "tail"]
+
+
+class _Buffer:
+    """At most `limit` bytes: the first ones ("head") or the last ones ("tail")."""
+
+    def __init__(self, limit: int, keep: Keep) -> None:
+        self.limit = limit
+        self.keep = keep
+        self.data = bytearray()
+        self.dropped = 0
+
+    def add(self, chunk: bytes) -> None:
+        if self.keep == "head":
+            room = self.limit - len(self.data)
+            self.data += chunk[: max(room, 0)]
+            self.dropped += max(len(chunk) - max(room, 0), 0)
+            return
+        self.data += chunk
+        if len(self.data) > 2 * self.limit:
+            cut = len(self.data) - self.limit
+            self.dropped += cut
+            del self.data[:cut]
+
+    def text(self) -> str:
+        if self.keep == "head":
+            return bytes(self.data).decode("utf-8", "replace")
+        data = self.data[-self.limit :] if len(self.data) > self.limit else self.data
+        dropped = self.dropped + len(self.data) - len(data)
+        text = bytes(data).decode("utf-8", "replace")
+        return f"[… {dropped} bytes of earlier output dropped]\n{text}" if dropped else text
+
+
+class _Collector(asyncio.SubprocessProtocol):
+    def __init__(self, buffers: dict[int, _Buffer], exited: asyncio.Future[None],
+                 drained: asyncio.Future[None]) -> None:
+        self.buffers = buffers
+        self.open_pipes = set(buffers)
+        self.exited = exited
+        self.drained = drained
+
+    def pipe_data_received(self, fd: int, data: bytes) -> None:
+        self.buffers[fd].add(data)
+
+    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
+        self.open_pipes.discard(fd)
+        if not self.open_pipes and not self.drained.done():
+            self.drained.set_result(None)
+
+    def process_exited(self) -> None:
+        # Called on exit even while a leftover child still holds a pipe open.
+        if not self.exited.done():
+            self.exited.set_result(None)
+
+
+@dataclass
+class LimitedRun:
+    argv: list[str]
+    returncode: int | None = None  # None when killed at the time limit
+    stdout: str = ""  # with merge_stderr, stdout and stderr interleaved as a terminal shows them
+    stderr: str = ""
+    timed_out: bool = False
+    duration_s: float = 0.0
+    start_error: str = ""  # the program could not be started at all
+
+
+async def run_limited(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout_s: float,
+    stdin: bytes | None = None,
+    merge_stderr: bool = False,
+    keep: Keep = "head",
+    max_bytes: int = MAX_OUTPUT_BYTES,
+) -> LimitedRun:
+    """Run `argv` in `cwd` with exactly `env`; at `timeout_s` kill its process group."""
+    loop = asyncio.get_running_loop()
+    started = time.perf_counter()
+    buffers = {1: _Buffer(max_bytes, keep)}
+    if not merge_stderr:
+        buffers[2] = _Buffer(max_bytes, keep)
+    exited: asyncio.Future[None] = loop.create_future()
+    drained: asyncio.Future[None] = loop.create_future()
+    try:
+        transport, _ = await loop.subprocess_exec(
+            lambda: _Collector(buffers, exited, drained),
+            *argv,
+            cwd=cwd,
+            env=dict(env),
+            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT if merge_stderr else asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        return LimitedRun(
+            argv=list(argv),
+            start_error=f"cannot start {argv[0]}: {exc.strerror or exc}",
+            duration_s=time.perf_counter() - started,
+        )
+    if stdin is not None:
+        pipe = transport.get_pipe_transport(0)
+        if pipe is not None:
+            pipe.write(stdin)
+            pipe.close()
+    pid = transport.get_pid()
+    timed_out = False
+    try:
+        try:
+            async with asyncio.timeout(timeout_s):
+                await asyncio.shield(exited)
+        except TimeoutError:
+            timed_out = True
+    finally:
+        # On time out: the run. After an exit: whatever it left running. When our caller
+        # is cancelled: everything, and the exit is still collected.
+        _kill_group(pid)
+        await _bounded(exited)
+        await _bounded(drained)
+        transport.close()
+    return LimitedRun(
+        argv=list(argv),
+        returncode=None if timed_out else transport.get_returncode(),
+        stdout=buffers[1].text(),
+        stderr=buffers[2].text() if 2 in buffers else "",
+        timed_out=timed_out,
+        duration_s=time.perf_counter() - started,
+    )
+
+
+async def _bounded(future: asyncio.Future[None]) -> None:
+    try:
+        await asyncio.wait_for(asyncio.shield(future), _DRAIN_S)
+    except TimeoutError:
+        pass
+
+
+def _kill_group(pid: int | None) -> None:
+    if pid is None:
+        return
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is gone already
+
+
+# -- a gate's tool ----------------------------------------------------------------------
 
 
 class ToolRun(BaseModel):
@@ -42,49 +201,14 @@ async def run_tool(
     env: Mapping[str, str] | None = None,
     stdin: bytes | None = None,
 ) -> ToolRun:
-    """Run argv in cwd; on timeout kill its whole process group and say so."""
-    started = time.perf_counter()
-    full_env = dict(os.environ)
-    if env:
-        full_env.update(env)
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            cwd=cwd,
-            env=full_env,
-            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        return ToolRun(
-            argv=list(argv),
-            start_error=f"cannot start {argv[0]}: {exc.strerror or exc}",
-            duration_s=time.perf_counter() - started,
-        )
-    try:
-        async with asyncio.timeout(timeout_s):
-            out, err = await proc.communicate(stdin)
-    except TimeoutError:
-        _kill_group(proc.pid)
-        await proc.wait()
-        return ToolRun(argv=list(argv), timed_out=True, duration_s=time.perf_counter() - started)
-    except asyncio.CancelledError:
-        _kill_group(proc.pid)
-        await proc.wait()
-        raise
-    return ToolRun(
-        argv=list(argv),
-        returncode=proc.returncode,
-        stdout=out[:_MAX_OUTPUT].decode("utf-8", "replace"),
-        stderr=err[:_MAX_OUTPUT].decode("utf-8", "replace"),
-        duration_s=time.perf_counter() - started,
+    """A gate's tool in `cwd` with the process's environment plus `env`; its stdout and
+    stderr apart, each cut after its first 4 MiB. A tool killed at the limit says only that."""
+    run = await run_limited(
+        argv, cwd=cwd, env={**os.environ, **(env or {})}, timeout_s=timeout_s, stdin=stdin
     )
-
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    if run.timed_out:
+        return ToolRun(argv=run.argv, timed_out=True, duration_s=run.duration_s)
+    return ToolRun(
+        argv=run.argv, returncode=run.returncode, stdout=run.stdout, stderr=run.stderr,
+        duration_s=run.duration_s, start_error=run.start_error,
+    )
