@@ -28,7 +28,7 @@ from ingle.core.context.compaction import (
     compact_history,
 )
 from ingle.core.context.estimator import TokenEstimators
-from ingle.core.context.fitting import ContextTools, window_for
+from ingle.core.context.fitting import ContextTools, attempt_inputs, window_for
 from ingle.core.context.planner import (
     KEEP_EXCHANGES,
     ContextInputs,
@@ -76,22 +76,26 @@ class SessionBudget:
         return await self.compact_session(history, summary, summary_tokens, KEEP_EXCHANGES)
 
     def inputs(self, instruction: str) -> ContextInputs:
-        """The next turn's inputs as they stand: the chat files read from disk now."""
+        """The next turn's inputs as they stand: the chat files read from disk now, built
+        as a turn builds its first attempt's (`attempt_inputs`), so /tokens shows what it
+        would send."""
         files: dict[str, str] = {}
         for rel in self.session.chat_files:
             text = read_text_file(self.root / rel)
             if text is not None:
                 files[rel] = text
         persona = self.persona
-        return ContextInputs(
+        return attempt_inputs(
             system_prompt=persona.system_prompt(),
             examples=persona.example_pairs(),
             instructions=dict(read_instruction_files(self.root, self.settings.instruction_files)),
             files=files,
+            originals=files,  # nothing edited yet
             history=list(self.session.history),
             history_summary=self.session.history_summary,
             instruction=instruction,
-            focus=instruction,
+            exchange=[],
+            pinned=[],
         )
 
     def first_rung(self) -> Rung:
