@@ -9,11 +9,13 @@ and overrides a built-in example of the same reference.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
+import re
+from collections.abc import Collection, Sequence
+from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ingle.personas.languages import LANGUAGE_OF_EXTENSION
 from ingle.personas.model import NAME_PATTERN, TASK_KINDS, TaskKind
 from ingle.personas.problems import FileProblem, FileRejected, read_toml_file, validation_problems
 
@@ -109,3 +111,44 @@ def load_example_library(roots: Sequence[Path]) -> ExampleLibrary:
                     continue
                 library.examples[example.ref] = example
     return library
+
+
+# Code fence tags to languages (the names personas/languages.py counts files by).
+_FENCE_LANGUAGE = {
+    "python": "Python", "py": "Python", "go": "Go", "java": "Java", "rust": "Rust",
+    "rs": "Rust", "ts": "TypeScript", "typescript": "TypeScript", "tsx": "TypeScript/React",
+    "jsx": "React", "js": "JavaScript", "javascript": "JavaScript", "c": "C", "cpp": "C++",
+    "csharp": "C#", "kotlin": "Kotlin", "ruby": "Ruby", "php": "PHP", "swift": "Swift",
+}
+_FENCE = re.compile(r"^\s*(?:```|~~~)\s*([A-Za-z+#]+)", re.MULTILINE)
+_PATH = re.compile(r"^\s*([\w./-]+\.[A-Za-z]+)\s*$", re.MULTILINE)
+MAX_CHOSEN = 2
+
+
+def example_languages(example: Example) -> set[str]:
+    """The languages an example's code is in, from its fences and the paths it edits."""
+    text = f"{example.input}\n{example.output}"
+    found = {_FENCE_LANGUAGE[tag.lower()] for tag in _FENCE.findall(text) if tag.lower() in _FENCE_LANGUAGE}
+    for path in _PATH.findall(text):
+        language = LANGUAGE_OF_EXTENSION.get(PurePosixPath(path).suffix.lower())
+        if language:
+            found.add(language)
+    return found
+
+
+def choose_examples(
+    own: Sequence[Example], of_kind: Sequence[Example], languages: Collection[str],
+    limit: int = MAX_CHOSEN,
+) -> list[Example]:
+    """The few-shot examples for a repository in `languages` and a task: the persona's own
+    and the library's for the task's kind, those in the repository's languages first (the
+    persona's before the library's). With none in its languages, the persona's shortest
+    one alone still shows the reply format; examples in other languages are left out."""
+    wanted = set(languages)
+    candidates = list(own) + [e for e in of_kind if e.ref not in {o.ref for o in own}]
+    matching = [e for e in candidates if example_languages(e) & wanted]
+    if matching:
+        return matching[:limit]
+    if not own:
+        return []
+    return [min(own, key=lambda e: len(e.input) + len(e.output))]

@@ -36,7 +36,14 @@ from ingle.core.memories.extract import MemoryWriter, TurnRecord
 from ingle.core.memories.retrieve import recalled_texts
 from ingle.core.memories.service import MemoryService
 from ingle.core.repomap.service import LazyRepoMap
-from ingle.core.routing.router import Route, RouteRequest, claude_access, route, task_kind
+from ingle.core.routing.router import (
+    Route,
+    RouteRequest,
+    claude_access,
+    escalation_refusal,
+    route,
+    task_kind,
+)
 from ingle.core.routing.task_classifier import classify_task
 from ingle.core.routing.vram_probe import VramCache
 from ingle.core.test_runs.models import TestRunResult
@@ -82,6 +89,7 @@ class Engine:
         self.memories = MemoryService(workbench)
         # Memories are written after the conversation goes quiet, never on the chat path.
         self.memory_writer = MemoryWriter(self.memories)
+        self._languages: dict[str, int] | None = None  # the repository's, counted on first use
 
     # -- opening ----------------------------------------------------------------------
 
@@ -173,6 +181,24 @@ class Engine:
         if first.startswith("role:") and self.settings.roles.get(first[5:]):
             return ModelRef.parse(self.settings.roles[first[5:]]).model
         return self.persona.model_ref.model
+
+    def escalation_refusal(self) -> str:
+        """Why a turn sent straight to Claude (`/escalate`) cannot run now, and what to do;
+        "" when it can."""
+        access = claude_access(self.settings, self.persona, self.claude_spent_today())
+        return escalation_refusal(self.settings, access)
+
+    def examples_for(self, kind: str) -> list[tuple[str, str]]:
+        """Few-shot examples in this repository's languages for a task of `kind`."""
+        from ingle.personas.examples import choose_examples
+        from ingle.personas.languages import count_languages
+
+        if self._languages is None:
+            self._languages = count_languages(self.repo_files())
+        chosen = choose_examples(
+            self.persona.examples, self.registry.library.for_kind(kind), self._languages
+        )
+        return [(e.input, e.output) for e in chosen]
 
     def claude_spent_today(self) -> float:
         from ingle.memory.ledger import claude_spend_since, local_midnight
@@ -335,6 +361,8 @@ class Engine:
             rung_timeout_s=self.settings.cascade.rung_timeout_s,
             claude_withheld=planned.claude_withheld,
             route_notes=planned.notes,
+            route_stop=planned.stop,
+            examples=self.examples_for(planned.kind),
             context=self.context,
             context_extras=[memory] if memory else [],
         )
@@ -360,6 +388,8 @@ class Engine:
             elif isinstance(event, FilesRequested) and event.added:
                 self.add_files([p for p in event.paths if (self.root / p).is_file()])
             elif isinstance(event, TurnFinished):
+                # The next turn starts on the persona's model again, whatever rung this ended on.
+                event = event.model_copy(update={"next_model": self.first_model()})
                 self._record_turn(event, attempts, kind)
                 if event.outcome == "context_overflow":  # nothing was sent: nothing to remember
                     yield event

@@ -155,6 +155,9 @@ class TurnFinished(_Event):
     outcome: str
     files_changed: list[str] = Field(default_factory=list)
     commit: str | None = None
+    # The model the next turn starts with (the persona's, or the one the person chose),
+    # for the status bar after a turn that climbed.
+    next_model: str = ""
     prompt_tokens: int = 0
     output_tokens: int = 0
     thinking_tokens: int = 0

@@ -87,9 +87,9 @@ async def run_turn(
         for phase in phases:
             async for event in phase(attempt):
                 yield event
-            if turn.finished is not None or attempt.failure:
+            if turn.finished is not None or attempt.failure or attempt.skipped:
                 break
-        if turn.finished is None:
+        if turn.finished is None and not attempt.skipped:
             async for event in turn.after_failure(attempt):
                 yield event
 
@@ -115,6 +115,8 @@ class _Turn:
         self.reason = "first attempt"
         self.models_tried: list[str] = []
         self.last_failure: tuple[int, str, str] | None = None  # (rung, verdict, problem)
+        self.last_failed: Attempt | None = None
+        self.missing: list[str] = []  # models the server does not have, in the order met
         self.finished: TurnFinished | None = None
 
     def finish(self, ok: bool, outcome: str, **extra: object) -> TurnFinished:
@@ -138,6 +140,8 @@ class _Turn:
         )
         for note in deps.route_notes:
             yield Notice(turn_id=self.turn_id, level="info", message=note)
+        if deps.route_stop:
+            yield self.finish(False, "claude_unavailable", error=deps.route_stop)
 
     def next_attempt(self) -> Attempt:
         return Attempt(number=self.budget.start_attempt(), rung=self.deps.rungs[self.budget.rung])
@@ -146,6 +150,11 @@ class _Turn:
 
     async def prepare(self, attempt: Attempt) -> AsyncIterator[TurnEvent]:
         deps, rung = self.deps, attempt.rung
+        if rung.model in self.missing and self.budget.skip_rung():
+            attempt.skipped = True
+            self.reason = f"rung {self.budget.rung} skipped: {rung.model} is not installed"
+            yield Notice(turn_id=self.turn_id, level="info", message=self.reason)
+            return
         yield AttemptStarted(
             turn_id=self.turn_id, attempt=attempt.number, rung=self.budget.rung + 1,
             endpoint=rung.endpoint or "", model=rung.model, think=rung.think_label(),
@@ -164,7 +173,18 @@ class _Turn:
             turn_id=self.turn_id, num_ctx=fitted.window.num_ctx, sections=fitted.sections,
             decisions=fitted.decisions,
         )
-        if not fitted.fits:
+        if fitted.fits:
+            return
+        self.models_tried.pop()
+        needed = f"{rung.model}'s {fitted.window.num_ctx}-token window cannot hold the prompt (~{fitted.tokens} tokens)"
+        if self.budget.skip_rung():
+            # A rung too small for the prompt is passed over; the climb goes on.
+            attempt.skipped = True
+            self.reason = f"rung {self.budget.rung} skipped: {needed}"
+            yield Notice(turn_id=self.turn_id, level="info", message=self.reason)
+        elif self.last_failed is not None:  # the last rung cannot fit: end with what failed before
+            yield self._failed(self.last_failed, extra=f"The last rung was skipped: {needed}.")
+        else:
             yield self.finish(False, "context_overflow", error=overflow_advice(fitted, deps.settings))
 
     # -- phase 2: the model's reply, streamed --------------------------------------------
@@ -203,8 +223,14 @@ class _Turn:
             if exc.partial_text and not parts:
                 parts.append(exc.partial_text)
             yield Notice(turn_id=turn_id, level="error", message=str(exc))
-            reason = "model missing" if isinstance(exc, ModelNotFound) else "model error"
-            attempt.fail(f"The previous attempt failed: {exc.message}", exc.message, reason, "error")
+            if isinstance(exc, ModelNotFound):
+                if rung.model not in self.missing:
+                    self.missing.append(rung.model)
+                attempt.fail(exc.message, exc.message, f"{rung.model} is not installed", "missing")
+            else:
+                attempt.fail(
+                    f"The previous attempt failed: {exc.message}", exc.message, "model error", "error"
+                )
         attempt.reply = "".join(parts)
 
     # -- phase 3: what the reply is: an answer, a file request, edits, or nothing usable --
@@ -325,33 +351,27 @@ class _Turn:
         deps, budget = self.deps, self.budget
         # The same failure twice on one rung (a second reply without an edit, the same
         # SEARCH missing again) will not be repaired by asking a third time: climb.
+        # A missing model is not repaired by asking again either.
         this_failure = (budget.rung, attempt.verdict, attempt.problem)
         last = self.last_failure
         repeated = last == this_failure or (
             last is not None and last[:2] == (budget.rung, "no_edit") == this_failure[:2]
         )
-        self.last_failure = this_failure
-        step = budget.after_failure(climb_now=repeated)
+        self.last_failure, self.last_failed = this_failure, attempt
+        step = budget.after_failure(climb_now=repeated or attempt.verdict == "missing")
         tag_calls(deps.store, attempt.call_ids, self.turn_id, "escalated" if step == "climb" else attempt.verdict)
         if step == "stop":
-            outcome = {
-                "failed_gate": "gates_failed", "failed_apply": "edits_failed",
-                "failed_tests": "tests_failed", "no_edit": "no_edit",
-            }.get(
-                attempt.verdict,
-                "timeout" if budget.expired() or attempt.verdict == "timeout" else "model_error",
-            )
-            withheld = f"Claude was not tried: {deps.claude_withheld}." if deps.claude_withheld else ""
-            yield self.finish(
-                False, outcome,
-                error=failure_summary(outcome, attempt.problem, self.models_tried, withheld),
-            )
+            yield self._failed(attempt)
             return
         reason = attempt.reason
         if step == "climb":
             reason = f"{reason}; climbing to rung {budget.rung + 1}"
             if repeated:
                 reason = f"{reason} (the same failure twice)"
+        if attempt.verdict == "missing":  # nothing to repair: the next rung gets the instruction
+            self.reason = reason
+            yield Notice(turn_id=self.turn_id, level="warning", message=reason)
+            return
         self.reason = reason
         self.state.exchange += [
             ChatMessage(role="assistant", content=attempt.reply or "(no reply)"),
@@ -359,12 +379,37 @@ class _Turn:
         ]
         yield RepairRequested(turn_id=self.turn_id, reason=reason, message=attempt.failure)
 
+    def _failed(self, attempt: Attempt, extra: str = "") -> TurnFinished:
+        """The end of a turn that never passed: a summary for the person."""
+        outcome = {
+            "failed_gate": "gates_failed", "failed_apply": "edits_failed",
+            "failed_tests": "tests_failed", "no_edit": "no_edit", "missing": "model_error",
+        }.get(
+            attempt.verdict,
+            "timeout" if self.budget.expired() or attempt.verdict == "timeout" else "model_error",
+        )
+        notes = [extra] if extra else []
+        if self.missing:
+            own = self.deps.persona.model_ref.model
+            models = sorted(self.missing, key=lambda m: m != own)  # the persona's own first
+            notes.append(
+                "Not installed: " + ", ".join(models) + ". Pull them: "
+                + "; ".join(f"ollama pull {m}" for m in models)
+            )
+        if self.deps.claude_withheld:
+            notes.append(f"Claude was not tried: {self.deps.claude_withheld}.")
+        return self.finish(
+            False, outcome,
+            error=failure_summary(outcome, attempt.problem, self.models_tried, "\n".join(notes)),
+        )
+
     # -- inputs -------------------------------------------------------------------------
 
     def _inputs(self) -> ContextInputs:
         deps, state = self.deps, self.state
         return attempt_inputs(
-            system_prompt=deps.persona.system_prompt(), examples=deps.persona.example_pairs(),
+            system_prompt=deps.persona.system_prompt(),
+            examples=deps.persona.example_pairs() if deps.examples is None else deps.examples,
             instructions=dict(self.instructions),
             files={p: state.candidate[p] for p in state.chat_files if p in state.candidate},
             originals=state.originals, history=list(self.history),

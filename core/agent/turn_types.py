@@ -56,6 +56,9 @@ class TurnDeps:
     # Why Claude is not on the ladder (no key, cap reached, local-only), for the final message.
     claude_withheld: str = ""
     route_notes: list[str] = field(default_factory=list)  # the router's decisions
+    route_stop: str = ""  # the router says the turn cannot run (and what to do)
+    # The few-shot examples for this repository and task (None: the persona's own).
+    examples: list[tuple[str, str]] | None = None
     # Token estimators, tree-sitter grammars and the history compactor (None: from `store`,
     # without compaction: older turns are left out when they do not fit).
     context: ContextTools | None = None
@@ -105,6 +108,7 @@ class Attempt:
     problem: str = ""
     reason: str = ""
     verdict: str = "passed"
+    skipped: bool = False  # the rung could not take the prompt: no call was made
 
     def fail(self, failure: str, problem: str, reason: str, verdict: str) -> None:
         self.failure, self.problem, self.reason, self.verdict = failure, problem, reason, verdict

@@ -63,6 +63,15 @@ class AttemptBudget:
         self.attempts += 1
         return self.attempts
 
+    def skip_rung(self) -> bool:
+        """Move to the next rung without an attempt on this one (it cannot take the
+        prompt); False when there is none."""
+        if self.rung + 1 >= self.rungs:
+            return False
+        self.rung += 1
+        self.repairs_on_rung = 0
+        return True
+
     def after_failure(self, climb_now: bool = False) -> str:
         """Record a failed attempt: 'repair' (same rung), 'climb' (next rung) or 'stop'.
         `climb_now`: repairing on this rung is known to be futile (a repeated failure)."""

@@ -35,6 +35,7 @@ from ingle.core.repomap.languages import Grammars
 HISTORY_SHARE = 0.25  # of the prompt budget; history past it is summarised
 KEEP_EXCHANGES = 2  # the last exchanges always stay verbatim when history is summarised
 MIN_MAP_TOKENS = 128  # a smaller map shows too little to be worth its heading
+SMALL_WINDOW_TOKENS = 8192  # a window this small keeps one few-shot example at most
 MAP_CHARS_PER_TOKEN = 4  # the repo map's own estimate (core/repo_render.py)
 # (a repo map request gets a budget in the map's units, and is measured in the model's)
 
@@ -191,6 +192,7 @@ class _Planner:
         middle = attempts[1:-1]
         self.attempt_pairs = [middle[i : i + 2] for i in range(0, len(middle), 2)]
         self.dropped_pairs = 0
+        self.examples = list(inputs.examples)
         self.files = dict(inputs.files)
         self.windowed: dict[str, FileWindow] = {}
         self.map_text = ""
@@ -205,7 +207,7 @@ class _Planner:
         history += self.attempt_tail
         return PromptParts(
             system_prompt=self.inputs.system_prompt,
-            examples=self.inputs.examples,
+            examples=self.examples,
             instructions=self.inputs.instructions,
             memories=self.inputs.memories,
             extras=[part for part in self.extras if part.items or part.intro],
@@ -232,6 +234,7 @@ class _Planner:
     def run(
         self, repo_map: MapSource | None, map_default: int, allow_compaction: bool
     ) -> ContextPlan:
+        self._fit_examples(keep=1)
         self._fit_extras()
         compaction_wanted = self._history_share(allow_compaction)
         map_budget = self._map_room(map_default)
@@ -243,6 +246,7 @@ class _Planner:
             map_budget = min(map_default, room) if room >= MIN_MAP_TOKENS else 0
         if repo_map is not None and map_budget > 0:
             self._fetch_map(repo_map, map_budget)
+        self._fit_examples(keep=0)
         self._note_map(map_default, map_budget)
         self._note_history()
         messages, sections, tokens = self.measure()
@@ -281,6 +285,26 @@ class _Planner:
                 else:
                     part.intro = ""
                     self.decisions.append(f"{part.name} left out: no room")
+
+    def _fit_examples(self, keep: int) -> None:
+        """Examples go first when room is short: they teach the format, the files and
+        the history are the task. A small window keeps one at most, and the last one
+        goes only when nothing else made the prompt fit (`keep=0`)."""
+        total = len(self.inputs.examples)
+        if self.window.num_ctx <= SMALL_WINDOW_TOKENS:
+            self.examples = self.examples[:1]
+        while len(self.examples) > keep and self.total() > self.budget:
+            self.examples.pop()
+        # Older turns of the conversation matter more than the last example.
+        while keep == 0 and self.examples and (self.dropped_turns or self.dropped_pairs):
+            self.examples.pop()
+            self._give_back_history()
+        if len(self.examples) < total:
+            self.decisions[:] = [d for d in self.decisions if not d.startswith("examples: ")]
+            self.decisions.append(
+                f"examples: {len(self.examples)} of {total} kept for {self.window.model}'s "
+                f"{self.window.num_ctx}-token window"
+            )
 
     def _history_share(self, allow_compaction: bool) -> bool:
         """Ask for a summary of the older turns when history passes its share of the

@@ -114,6 +114,8 @@ async def _run(args: argparse.Namespace, instruction: str, approver) -> int:  # 
         return EXIT_FAILED
     if final.outcome == "server_unreachable":
         return EXIT_UNREACHABLE
+    if final.outcome == "claude_unavailable":  # --escalate always without Claude: set it up
+        return EXIT_USAGE
     return EXIT_OK if final.ok else EXIT_FAILED
 
 

@@ -56,6 +56,8 @@ class Route:
     claude_withheld: str = ""  # why Claude is not on the ladder, when it would have been
     # The task (by the classifier, a command or the persona) is a question, not a change.
     question: bool = False
+    # Set when the turn must not run at all (escalate=always without Claude): what to do.
+    stop: str = ""
 
 
 def task_kind(persona: ResolvedPersona, command_kind: str | None = None) -> str:
@@ -85,6 +87,18 @@ def claude_access(
     return ClaudeAccess(True)
 
 
+def escalation_refusal(settings: Settings, claude: ClaudeAccess) -> str:
+    """Why a turn sent straight to Claude cannot run, and what to do ("" when it can)."""
+    if claude.allowed:
+        return ""
+    if settings.claude.api_key is None:
+        return (
+            "Claude is unavailable: no ANTHROPIC_API_KEY is set. Set it (export "
+            "ANTHROPIC_API_KEY=sk-ant-...) and start Ingle again; nothing was sent."
+        )
+    return f"Claude is unavailable: {claude.reason}; nothing was sent."
+
+
 def route(settings: Settings, request: RouteRequest) -> Route:
     specs = settings.cascade.ladders.get(request.kind) or settings.cascade.ladders.get("chat") or [
         RungSpec()
@@ -95,6 +109,9 @@ def route(settings: Settings, request: RouteRequest) -> Route:
             result.rungs.append(_claude_rung(settings))
             result.notes.append("escalate=always: straight to Claude")
             return result
+        # Asked for Claude and Claude cannot be had: running a local model instead would
+        # not be what was asked for.
+        result.stop = escalation_refusal(settings, request.claude)
         result.notes.append(f"escalate=always, but Claude is unavailable: {request.claude.reason}")
     for index, spec in enumerate(specs):
         if spec.model == "claude":
