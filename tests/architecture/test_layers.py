@@ -241,3 +241,28 @@ def test_a_chat_request_is_built_in_one_place() -> None:
                         and node.func.id == "ChatRequest"):
                     builders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert len(builders) == 1 and builders[0].startswith("core/backends/calls.py:"), builders
+
+
+def test_the_wheel_installs_one_namespace_with_its_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """setup.py maps every folder to ingle.<folder>, data-only folders included (the
+    built-in personas and their examples): a plain `pip install .` must find them."""
+    import runpy
+
+    import setuptools
+
+    captured: dict = {}
+    monkeypatch.setattr(setuptools, "setup", lambda **kwargs: captured.update(kwargs))
+    monkeypatch.chdir(ROOT)
+    runpy.run_path(str(ROOT / "setup.py"), run_name="__main__")
+    packages = set(captured["packages"])
+    assert {p.split(".")[0] for p in packages} == {"ingle"}
+    assert captured["package_dir"] == {"ingle": "."}
+    data_dirs = {
+        path.parent.relative_to(ROOT).as_posix().replace("/", ".")
+        for folder in FOLDERS
+        for pattern in ("*.toml", "*.tcss", "*.scm")
+        for path in (ROOT / folder).rglob(pattern)
+    }
+    assert "personas.builtin" in data_dirs
+    missing = sorted(d for d in data_dirs if f"ingle.{d}" not in packages)
+    assert missing == [], f"data folders left out of the wheel: {missing}"
