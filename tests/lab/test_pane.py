@@ -148,3 +148,32 @@ def test_snapshot_of_the_pane(tui_repo, snap_compare) -> None:
         await choose(pilot.app, pilot, pilot.app.screen, "my-architect")
 
     assert snap_compare(IngleApp(tui_repo), terminal_size=(120, 36), run_before=run_before)
+
+
+async def test_ab_in_chat_is_blind_until_the_pick(tui_repo, fake_ollama: FakeOllama) -> None:
+    from ingle.memory.persona_preferences import preferences
+    from tests.test_tui_support import shown, submit
+
+    fake_ollama.script(Reply(text="answer of the 8b"), Reply(text="answer of the 14b"))
+    app = IngleApp(tui_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        chat = await opened(app, pilot)
+        await submit(pilot, chat, "/ab my-coder+qwen3:8b my-coder+qwen3:14b reverse a list")
+        await settle(app, pilot)
+        texts = [text for _, text in shown(chat)]
+        answers = next(t for t in texts if "**Answer 1**" in t)
+        assert "answer of the 8b" in answers and "answer of the 14b" in answers
+        assert "qwen3:14b" not in answers and "qwen3:8b" not in answers  # blind
+        assert "/ab 1, /ab 2 or /ab tie" in texts[-1]
+        models = [r.json["model"] for r in fake_ollama.requests_to("/api/chat")]
+        assert models == ["qwen3:8b", "qwen3:14b"]
+        first_is_8b = answers.index("answer of the 8b") < answers.index("answer of the 14b")
+        await submit(pilot, chat, "/ab 1")
+        await settle(app, pilot)
+        reveal = [text for _, text in shown(chat)][-1]
+        first = "my-coder@1+qwen3:8b" if first_is_8b else "my-coder@1+qwen3:14b"
+        assert f"1 was {first}" in reveal and f"stored: {first} (tag code)" in reveal
+        [stored] = preferences(chat.engine.workbench.store)
+        assert stored.winner == ("left" if first_is_8b else "right")
+        await submit(pilot, chat, "/ab 2")
+        assert "no A/B waiting" in [text for _, text in shown(chat)][-1]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ingle.core.agent.approvals import ApprovalRequest
 from ingle.core.agent.saved_session import ConversationEntry
 from ingle.tui.panes.chat.controls import ChatControls
 from ingle.tui.panes.chat.slash_commands import BY_NAME, ParsedCommand, help_markdown
 from ingle.tui.panes.chat.turn_presenter import shell_note, step
 from ingle.tui.panes.registry import PANES
+
+if TYPE_CHECKING:
+    from ingle.core.lab.ab import Trial
 
 THINK_WORDS: dict[str, bool | str | None] = {
     "on": True, "true": True, "off": False, "false": False, "auto": None,
@@ -34,6 +39,7 @@ class SlashActions:
 
     def __init__(self, screen: ChatControls) -> None:
         self.screen = screen
+        self.pending_ab: Trial | None = None  # a blind A/B waiting for the user's pick
 
     @property
     def engine(self):
@@ -200,6 +206,37 @@ class SlashActions:
 
     async def do_log(self, command: ParsedCommand) -> None:
         self.screen.show_log()
+
+    async def do_ab(self, command: ParsedCommand) -> None:
+        """`/ab A B PROMPT` runs both, shows the answers blind; `/ab 1|2|tie` picks."""
+        from ingle.core.lab.service import LabService
+
+        words = command.words
+        service = LabService(self.engine.workbench)
+        if len(words) == 1 and words[0] in ("1", "2", "tie"):
+            trial = self.pending_ab
+            if trial is None:
+                self.say("no A/B waiting for a pick; /ab A B PROMPT starts one", "warn")
+                return
+            stored = service.pick(trial, words[0])
+            self.pending_ab = None
+            won = "a tie" if stored.winner == "tie" else getattr(trial, stored.winner)
+            self.say(f"1 was {trial.shown[0].contestant}, 2 was {trial.shown[1].contestant}; "
+                     f"stored: {won} (tag {trial.tag})", "ok")
+            return
+        if len(words) < 3:
+            self.say("/ab needs two personas and a prompt, e.g. /ab my-coder@1 my-coder@2 "
+                     "reverse a list; then /ab 1, /ab 2 or /ab tie", "warn")
+            return
+        a, b = words[0], words[1]
+        prompt = command.argument.split(None, 2)[2]
+        self.say(f"A/B: asking both (blind) …")
+        trial = await service.ab(a, b, prompt)
+        self.pending_ab = trial
+        sections = [f"**Answer {i}** ({x.output_tokens} tokens, {x.seconds:.1f}s)\n\n{x.text}"
+                    for i, x in enumerate(trial.shown, start=1)]
+        self.note("\n\n---\n\n".join(sections))
+        self.say("which is better? /ab 1, /ab 2 or /ab tie (labels are shown after the pick)")
 
     async def do_help(self, command: ParsedCommand) -> None:
         self.note(help_markdown() + KEYS_HELP + panes_help())

@@ -44,6 +44,9 @@ _COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(name="compact", help="summarise older turns to free context"),
     SlashCommand(name="run", args="COMMAND", help="run a shell command (after you confirm)"),
     SlashCommand(name="log", help="the exact requests and replies of recent model calls"),
+    SlashCommand(name="ab", args="A B PROMPT | 1|2|tie",
+                 help="blind A/B of two persona versions or models (my-coder@1 my-coder@2 ...); "
+                 "then pick"),
     SlashCommand(name="help", help="list these commands and the keys"),
     SlashCommand(name="quit", help="leave Ingle (the conversation is saved)"),
 )
