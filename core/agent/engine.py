@@ -20,8 +20,8 @@ from ingle.core.agent.chat_session import ChatSession
 from ingle.core.agent.commit_messages import commit_messager
 from ingle.core.agent.context_budget import SessionBudget
 from ingle.core.agent.events import AnswerText, AttemptStarted, FilesRequested, TurnEvent, TurnFinished
-from ingle.core.agent.gating import GateSelection, gate_check_for
-from ingle.core.agent.test_gate import run_repository_tests, test_check_for
+from ingle.core.agent.gating import GateBaselines, GateSelection, gate_check_for
+from ingle.core.agent.test_gate import TestBaselines, run_repository_tests, test_check_for
 from ingle.core.agent.turn import run_turn
 from ingle.core.agent.turn_types import TurnDeps, TurnOptions
 from ingle.core.backends.base import ModelBackend
@@ -90,6 +90,9 @@ class Engine:
         # Memories are written after the conversation goes quiet, never on the chat path.
         self.memory_writer = MemoryWriter(self.memories)
         self._languages: dict[str, int] | None = None  # the repository's, counted on first use
+        # Gate and test results on original files, so only what a change introduces blocks.
+        self.gate_baselines = GateBaselines()
+        self.test_baselines = TestBaselines()
 
     # -- opening ----------------------------------------------------------------------
 
@@ -351,12 +354,14 @@ class Engine:
             backend_for=self.backend_for,
             approver=approver,
             rungs=planned.rungs,
-            gates=None if gates == "off" else gate_check_for(self.workbench.gates, self.root, gates),
+            gates=(None if gates == "off"
+                   else gate_check_for(self.workbench.gates, self.root, gates, self.gate_baselines)),
             repo_map=self.repo_map,
             commit_message=(commit_messager(self.workbench.caller, self.registry)
                             if self.settings.git.generate_messages else None),
             required_gates=tuple(self.settings.gates.required),
-            tests=(test_check_for(self.settings, self.root, dirs.tools)
+            tests=(test_check_for(self.settings, self.root, dirs.tools,
+                                  baselines=self.test_baselines)
                    if self.tests_enabled(tests) else None),
             rung_timeout_s=self.settings.cascade.rung_timeout_s,
             claude_withheld=planned.claude_withheld,

@@ -87,7 +87,9 @@ class GateRan(_Event):
     gate: str
     status: str  # passed, failed, not_applicable, could_not_run
     summary: str
-    diagnostics: list[dict[str, Any]] = Field(default_factory=list)
+    diagnostics: list[dict[str, Any]] = Field(default_factory=list)  # what the change introduced
+    # Errors the original files had too: shown, never blocking.
+    already_there: list[dict[str, Any]] = Field(default_factory=list)
     duration_s: float = 0.0
 
 
@@ -100,6 +102,8 @@ class TestsRan(_Event):
     summary: str
     failures: list[dict[str, Any]] = Field(default_factory=list)
     duration_s: float = 0.0
+    failed_before: list[str] = Field(default_factory=list)  # failing on the original files too
+    blocking: bool = False  # whether these results stop the edit from landing
 
 
 class RepairRequested(_Event):

@@ -312,8 +312,9 @@ class _Turn:
             return
         if deps.gates is not None:
             blocking: list[GateResult] = []
-            async for result in deps.gates(state.changed()):
-                yield gate_event(turn_id, result)
+            async for judged in deps.gates(state.changed()):
+                yield gate_event(turn_id, judged)
+                result = judged.result  # only what the change introduced decides
                 if result.status == GateStatus.FAILED or (
                     result.status == GateStatus.COULD_NOT_RUN and result.gate in deps.required_gates
                 ):
@@ -326,13 +327,14 @@ class _Turn:
                 )
                 return
         if deps.tests is not None:
-            tested = await deps.tests(state.changed(), self.budget.remaining_s())
-            if tested is not None:
-                yield tests_event(turn_id, tested)
-                if tested.status.value in ("failed", "error", "timed_out"):
+            judged = await deps.tests(state.changed(), self.budget.remaining_s())
+            if judged is not None:
+                yield tests_event(turn_id, judged)
+                tested = judged.result
+                if judged.blocking:  # a test that failed before the change does not block it
                     attempt.fail(
                         repair_messages.tests_failed(tested.summary_for_model, sorted(state.changed())),
-                        tested.summary_line or tested.summary_for_model,
+                        tested.summary_for_model or tested.summary_line,
                         f"tests {tested.status.value}", "failed_tests",
                     )
 

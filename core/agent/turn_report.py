@@ -11,7 +11,8 @@ from ingle.core.agent.turn_types import TurnState
 from ingle.validators.results import GateResult, GateStatus
 
 if TYPE_CHECKING:
-    from ingle.core.test_runs.models import TestRunResult
+    from ingle.core.agent.gating import JudgedGate
+    from ingle.core.agent.test_gate import JudgedTests
 
 # What a failed turn tells the person (the repair prompts are for the model).
 _HEADLINES = {
@@ -71,18 +72,23 @@ def outcome_events(turn_id: str, plan: EditPlan, state: TurnState) -> list[TurnE
     return events
 
 
-def tests_event(turn_id: str, result: TestRunResult) -> TestsRan:
+def tests_event(turn_id: str, judged: JudgedTests) -> TestsRan:
+    result = judged.result
     summary = result.summary_line or result.detail or result.status.value
     if result.status.value == "could_not_run" and result.install_hint:
         summary = f"{summary} ({result.install_hint})"
+    if judged.failed_before and not judged.blocking:
+        summary = f"{summary}; every failure failed before the change too"
     return TestsRan(
         turn_id=turn_id, status=result.status.value, command=result.command_line, summary=summary,
         failures=[f.model_dump(mode="json") for f in result.failures],
-        duration_s=result.duration_s,
+        duration_s=result.duration_s, failed_before=list(judged.failed_before),
+        blocking=judged.blocking,
     )
 
 
-def gate_event(turn_id: str, result: GateResult) -> GateRan:
+def gate_event(turn_id: str, judged: JudgedGate) -> GateRan:
+    result = judged.result
     if result.status == GateStatus.FAILED:
         summary = f"{len(result.errors)} error(s)"
     elif result.status == GateStatus.COULD_NOT_RUN:
@@ -92,6 +98,7 @@ def gate_event(turn_id: str, result: GateResult) -> GateRan:
     return GateRan(
         turn_id=turn_id, gate=result.gate, status=result.status.value, summary=summary,
         diagnostics=[d.model_dump(mode="json") for d in result.diagnostics],
+        already_there=[d.model_dump(mode="json") for d in judged.already_there],
         duration_s=result.duration_s,
     )
 

@@ -20,16 +20,18 @@ from ingle.core.edits.paths import check_readable, git_ignored
 from ingle.core.vcs import IngleRepo
 from ingle.memory.store import Store
 from ingle.personas.resolved import ResolvedPersona
-from ingle.validators.results import GateResult
 
 if TYPE_CHECKING:
-    from ingle.core.test_runs.models import TestRunResult
+    from ingle.core.agent.gating import JudgedGate
+    from ingle.core.agent.test_gate import JudgedTests
 
 TurnMode = Literal["code", "ask"]
-# changed files (repo-relative -> candidate text) -> the result of each applicable gate
-GateCheck = Callable[[dict[str, str]], AsyncIterator[GateResult]]
-# changed files -> the repository's tests run on the candidate (None: no test command)
-TestCheck = Callable[[dict[str, str], float], Awaitable["TestRunResult | None"]]
+# changed files (repo-relative -> candidate text) -> each applicable gate's result, judged
+# against the original files
+GateCheck = Callable[[dict[str, str]], AsyncIterator["JudgedGate"]]
+# changed files -> the repository's tests run on the candidate, judged against the
+# original files (None: no test command)
+TestCheck = Callable[[dict[str, str], float], Awaitable["JudgedTests | None"]]
 # (chat files, instruction, token budget) -> repo map text; called from a worker thread
 RepoMapper = Callable[[set[str], str, int], str]
 CommitMessager = Callable[[str, list[str], str], Awaitable[str]]

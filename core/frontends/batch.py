@@ -181,10 +181,14 @@ class TextPrinter:
             self._line(f"gate {event.gate}: {event.status} {event.summary} ({event.duration_s:.2f}s)")
             for d in event.diagnostics[:20]:
                 self._line(f"  {d.get('file')}:{d.get('line')}:{d.get('column')} {d.get('message')}")
+            for d in event.already_there[:20]:
+                self._line(f"  already there: {d.get('file')}:{d.get('line')}:{d.get('column')} "
+                           f"{d.get('message')}")
         elif isinstance(event, TestsRan):
             self._line(f"tests: {event.status} {event.summary} ({event.duration_s:.1f}s) [{event.command}]")
             for failure in event.failures[:10]:
-                self._line(f"  {failure.get('name')}: {failure.get('message', '')}".rstrip(": "))
+                before = " (failed before the change too)" if failure.get("name") in event.failed_before else ""
+                self._line(f"  {failure.get('name')}: {failure.get('message', '')}".rstrip(": ") + before)
         elif isinstance(event, RepairRequested):
             self._line(f"--- asking the model to repair: {event.reason}")
         elif isinstance(event, ShellSuggested):
