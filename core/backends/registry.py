@@ -1,7 +1,8 @@
 """Build backends from settings: endpoint name -> Ollama or OpenAI-compatible client, or Claude.
 
 A model reference may name its endpoint: "qwen3:8b@gpu" is qwen3:8b on the endpoint
-called "gpu". "claude" is the Claude backend unless an endpoint of that name exists.
+called "gpu". "claude" is the Claude backend unless an endpoint of that name exists;
+"embedded" likewise is the llama.cpp server Ingle starts itself with the bundled SmolLM2.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ingle.core.backends.base import ModelBackend
+from ingle.core.backends.embedded import EMBEDDED, EmbeddedBackend
 from ingle.core.backends.errors import UnknownEndpoint
 from ingle.core.backends.ollama import OllamaBackend
 from ingle.core.backends.openai_compat import OpenAICompatBackend
@@ -47,6 +49,8 @@ def open_backend(
     if config is None:
         if endpoint == CLAUDE:
             return open_claude(settings)
+        if endpoint == EMBEDDED:  # works unconfigured: the bundled SmolLM2
+            return EmbeddedBackend(EMBEDDED)
         known = ", ".join(sorted(settings.endpoints)) or "none"
         raise UnknownEndpoint(
             f"no endpoint named '{endpoint}' is configured (configured: {known})",
@@ -55,6 +59,9 @@ def open_backend(
         )
     if config.kind == "ollama":
         return open_ollama(settings, endpoint, read_timeout_s=read_timeout_s)
+    if config.kind == "embedded":
+        return EmbeddedBackend(endpoint, config.model_path, n_ctx=config.n_ctx,
+                               concurrency=config.concurrency)
     timeouts = {} if read_timeout_s is None else {"read_timeout_s": read_timeout_s}
     return OpenAICompatBackend(
         endpoint,

@@ -29,10 +29,15 @@ class _Section(BaseModel):
 class Endpoint(_Section):
     """A model server. Several may serve the same models; work fans out over them."""
 
-    kind: Literal["ollama", "openai"] = "ollama"
+    kind: Literal["ollama", "openai", "embedded"] = "ollama"
     url: str = DEFAULT_OLLAMA_URL
     api_key: SecretStr | None = None
     concurrency: int = Field(2, ge=1, le=64, description="requests in flight at once")
+    # kind = "embedded": Ingle starts llama-cpp-python's server itself (url is not used).
+    model_path: str | None = Field(
+        None, description="embedded: the GGUF file to serve (default: the bundled SmolLM2-135M)"
+    )
+    n_ctx: int = Field(4096, ge=512, le=1_048_576, description="embedded: the context window")
 
 
 class ModelSettings(_Section):
