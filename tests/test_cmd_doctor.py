@@ -87,3 +87,26 @@ def test_role_pinned_to_an_endpoint_is_checked_there(fake_ollama, capsys, ingle_
     out = capsys.readouterr().out
     assert "not installed on gpu; used by: role review" in out
     assert "make endpoint 'gpu' reachable" in out
+
+
+def test_no_endpoint_answering_suggests_the_embedded_model(capsys, monkeypatch):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("OLLAMA_HOST", f"127.0.0.1:{port}")
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    (row,) = lines_with(out, "embedded:")
+    assert row.strip().startswith("[warn]") and "no endpoint answered" in row
+    assert 'smollm2@embedded "..."' in out
+
+
+def test_an_embedded_endpoint_is_checked_without_starting_it(capsys, ingle_home, tmp_path):
+    config = ingle_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'[endpoints.mine]\nkind = "embedded"\nmodel_path = "{tmp_path}/x.gguf"\n')
+    main(["doctor"])
+    out = capsys.readouterr().out
+    (row,) = lines_with(out, "mine:")
+    assert row.strip().startswith("[FAIL]")
+    assert f"no model file at {tmp_path}/x.gguf" in row or "is not installed" in row

@@ -76,7 +76,25 @@ async def check_endpoints(context: DoctorContext) -> list[CheckRow]:
         return [CheckRow(name="endpoints", status="fail", required=True,
                          detail="none configured",
                          fix="add [endpoints.local] with url = \"http://127.0.0.1:11434\"")]
-    return list(await asyncio.gather(*(_check_endpoint(context, n) for n in names)))
+    rows = list(await asyncio.gather(*(_check_endpoint(context, n) for n in names)))
+    if not context.installed:  # nothing answered: say what works with no server at all
+        rows.append(embedded_suggestion())
+    return rows
+
+
+def embedded_suggestion() -> CheckRow:
+    """The `embedded` endpoint: a llama.cpp server Ingle starts itself (no Ollama needed)."""
+    from ingle.core.backends.llama_server import INSTALL_HINT, bundled_gguf, server_installed
+
+    if server_installed() and bundled_gguf() is not None:
+        return CheckRow(name="embedded", status="warn",
+                        detail="no endpoint answered; the embedded SmolLM2-135M is installed "
+                        "and needs no server",
+                        fix='use it: ingle ask -m smollm2@embedded "..." (or ingle --model '
+                        "smollm2@embedded); a 135M model answers small questions, not code")
+    return CheckRow(name="embedded", status="warn",
+                    detail="no endpoint answered; Ingle can run a small model itself",
+                    fix=f"{INSTALL_HINT}, then: ingle ask -m smollm2@embedded \"...\"")
 
 
 async def _check_endpoint(context: DoctorContext, name: str) -> CheckRow:
@@ -85,6 +103,8 @@ async def _check_endpoint(context: DoctorContext, name: str) -> CheckRow:
     from ingle.core.backends.registry import open_backend
 
     settings = context.loaded.settings
+    if settings.endpoints[name].kind == "embedded":
+        return _check_embedded(context, name)
     url = settings.endpoints[name].url
     backend = open_backend(settings, name)
     try:
@@ -99,6 +119,26 @@ async def _check_endpoint(context: DoctorContext, name: str) -> CheckRow:
     server = f"Ollama {version}" if version else backend.kind
     return CheckRow(name=name, status="ok",
                     detail=f"{server} at {url}, {len(models)} models installed")
+
+
+def _check_embedded(context: DoctorContext, name: str) -> CheckRow:
+    """An embedded endpoint is not reached but started: check what starting it needs."""
+    from ingle.core.backends.embedded import embedded_model
+    from ingle.core.backends.llama_server import INSTALL_HINT, server_installed
+
+    path, alias = embedded_model(context.loaded.settings.endpoints[name].model_path)
+    if not server_installed() or path is None:
+        missing = "llama-cpp-python's server" if not server_installed() else "the bundled model"
+        return CheckRow(name=name, status="fail", required=True,
+                        detail=f"embedded endpoint: {missing} is not installed", fix=INSTALL_HINT)
+    if not path.is_file():
+        return CheckRow(name=name, status="fail", required=True,
+                        detail=f"embedded endpoint: no model file at {path}",
+                        fix=f"fix endpoints.{name}.model_path in your config")
+    context.installed[name] = {_canonical(alias)}
+    return CheckRow(name=name, status="ok",
+                    detail=f"embedded llama.cpp server (started on demand) serving {alias} "
+                    f"from {path}")
 
 
 def _canonical(model: str) -> str:
