@@ -310,7 +310,7 @@ def _v8_corrections(db: sqlite_utils.Database) -> None:
     db["correction_rules"].create_index(["domain", "pattern"], unique=True)
 
 
-def _v8_token_source(db: sqlite_utils.Database) -> None:
+def _v9_token_source(db: sqlite_utils.Database) -> None:
     # Where a call's token counts come from: "server" (its usage record), "tokenizer"
     # (the server's tokenizer over the text: a stream without usage) or "estimate"
     # (characters per token). A turn is estimated when any of its calls was.
@@ -378,7 +378,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v6_evals,
     _v7_memories,
     _v8_corrections,
-    _v8_token_source,
+    _v9_token_source,
     _v10_expenses,
     _v11_persona_versions,
     _v12_refine_candidates,
