@@ -23,6 +23,9 @@ from pydantic import BaseModel, ConfigDict
 from ingle.core.repomap.languages import Grammars, language_for
 
 MIN_HIDDEN_RUN = 3  # a marker replaces at least this many lines, or they are shown
+# A word of the request used by more definitions than this (or a tenth of them) does not
+# choose the window: it is common to the file, not the task.
+MAX_MENTIONING = 5
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Lines just above a definition that belong to it: decorators, attributes, doc comments.
 _LEADING = ("@", "#[", "//", "///", "/*", "*", "#")
@@ -188,21 +191,37 @@ def _mark(
     for index, span in enumerate(spans):
         if span.parent is not None:
             children.setdefault(span.parent, []).append(index)
+    own_names: list[set[str]] = []
     for index, span in enumerate(spans):
         # A definition's own lines leave out its children's, so a class is not kept whole
         # because one of its methods mentions the identifier.
         own = set(range(span.start, span.end + 1))
         for child in children.get(index, []):
             own -= set(range(spans[child].start, spans[child].end + 1))
-        mentions = any(identifiers & names_by_line.get(n, set()) for n in own)
-        span.relevant = (
-            (span.name is not None and span.name in identifiers) or mentions or bool(edited & own)
-        )
+        names = set().union(*(names_by_line.get(n, set()) for n in own)) if own else set()
+        own_names.append(names)
+        span.relevant = (span.name is not None and span.name in identifiers) or bool(edited & own)
+    selective = _selective(identifiers, own_names, {s.name for s in spans if s.name})
+    for span, names in zip(spans, own_names, strict=True):
+        span.relevant = span.relevant or bool(selective & names)
     for index in sorted(range(len(spans)), key=lambda i: -spans[i].start):
         span = spans[index]
         span.open = span.open or span.relevant
         if span.open and span.parent is not None:
             spans[span.parent].open = True
+
+
+def _selective(identifiers: set[str], own_names: list[set[str]], defined: set[str]) -> set[str]:
+    """The identifiers that pick out code: a word most definitions use ("value",
+    "default", "self") would keep the whole file, so it counts only when the request
+    names no definition of the file and it is used by few of them."""
+    if identifiers & defined:
+        return identifiers & defined
+    limit = max(MAX_MENTIONING, len(own_names) // 10)
+    return {
+        word for word in identifiers
+        if sum(1 for names in own_names if word in names) <= limit
+    }
 
 
 def _shown_lines(spans: list[_Span], lines: list[str], outline: bool) -> list[bool]:
