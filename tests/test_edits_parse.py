@@ -95,10 +95,16 @@ def test_path_as_first_line_inside_the_fence() -> None:
     assert [(e.path, e.replace) for e in commented] == [("src/a.py", "# src/a.py\nA = 1\n")]
 
 
-def test_unified_diffs_are_reported_not_applied() -> None:
+def test_unified_diffs_are_read_as_search_replace() -> None:
     parsed = parse_reply("app.py\n```diff\n--- a/app.py\n+++ b/app.py\n@@\n-a\n+b\n```\n")
+    [edit] = parsed.edits
+    assert (edit.path, edit.search, edit.replace, edit.kind) == ("app.py", "a\n", "b\n", "search_replace")
+
+
+def test_search_and_replace_labels_are_named_as_the_problem() -> None:
+    parsed = parse_reply("app.py\nSEARCH:\n```\na\n```\nREPLACE:\n```\nb\n```\n")
     assert parsed.edits == []
-    assert any("unified diff" in w.message for w in parsed.warnings)
+    assert any("'SEARCH:'" in w.message and "<<<<<<< SEARCH" in w.message for w in parsed.warnings)
 
 
 def test_markdown_sections_keep_their_own_fences() -> None:

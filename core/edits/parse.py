@@ -26,6 +26,8 @@ from ingle.core.edits.paths import normalise
 _HEAD = re.compile(r"^\s*<{5,9}\s*(?:SEARCH|ORIGINAL)\b\s*:?\s*(.*)$", re.IGNORECASE)
 _DIVIDER = re.compile(r"^\s*={5,9}\s*$")
 _UPDATED = re.compile(r"^\s*>{5,9}\s*(?:REPLACE|UPDATED)\b.*$", re.IGNORECASE)
+# "SEARCH:" / "REPLACE:" written as labels: the model meant a block but wrote no markers.
+_LABEL_MARKER = re.compile(r"^\s*\**(?:SEARCH|REPLACE|ORIGINAL|UPDATED)\**\s*:\s*\**\s*$", re.IGNORECASE)
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})\s*(.*?)\s*$")
 _SHELL_LANGS = frozenset(
     {"bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession", "terminal"}
@@ -86,6 +88,11 @@ class _ReplyParser:
             else:
                 if _UPDATED.match(line):
                     self._warn(i, "a '>>>>>>> REPLACE' line without its '<<<<<<< SEARCH'; ignored")
+                elif _LABEL_MARKER.match(line):
+                    self._warn(
+                        i, f"'{line.strip()}' is a label, not an edit marker: write the lines "
+                        "'<<<<<<< SEARCH', '=======' and '>>>>>>> REPLACE' around the old and new code",
+                    )
                 elif not _DIVIDER.match(line):
                     self._note_mentions(line)
                 i += 1
@@ -117,6 +124,13 @@ class _ReplyParser:
             j += 1
         replace = self.lines[divider + 1 : j]
         if j < n and _UPDATED.match(self.lines[j]):
+            if replace and _DIVIDER.match(replace[-1]):
+                # `=======` again just before the end marker (even large models write it):
+                # a divider, never file content; in a deletion block it is all of REPLACE.
+                if self.warnings and self.warnings[-1].line == j:  # the "kept" warning above
+                    self.warnings.pop()
+                self._warn(j - 1, "a second '=======' just before '>>>>>>> REPLACE' was dropped")
+                replace = replace[:-1]
             self._add_block(path, search, replace, head, None)
             return j + 1
         # No '>>>>>>> REPLACE'. A closing fence ends the block if the model just forgot
@@ -231,6 +245,9 @@ class _ReplyParser:
         if lang in _SHELL_LANGS and close is not None:
             self._shell_block(body, lang)
             return close + 1
+        if not self.heads and close is not None and (lang in _DIFF_LANGS or _looks_like_diff(body)):
+            if self._unified_diff(body, start):
+                return close + 1
         path = path_in_fence_info(info) if info else None
         path = path or self._lookback(start, strict=True)
         if path is None and not self.heads and close is not None and len(body) > 1:
@@ -264,6 +281,31 @@ class _ReplyParser:
         )
         self.last_path = path
         return close + 1 if close is not None else len(self.lines)
+
+    def _unified_diff(self, body: list[str], start: int) -> bool:
+        """Read a unified diff (the format many models fall back to) as SEARCH/REPLACE
+        blocks, one per hunk: context and '-' lines to find, context and '+' lines to
+        put. False when the body is not a diff with file headers and hunks."""
+        hunks = parse_unified_diff(body)
+        if not hunks:
+            return False
+        for path, search, replace in hunks:
+            if path is None:
+                self._warn(start, "a unified diff without '+++ path' headers: say which file it changes")
+                path = ""
+            search_text = _join(search)
+            self.edits.append(
+                EditBlock(
+                    path=path, search=search_text, replace=_join(replace),
+                    kind="new_file" if not search_text.strip() else "search_replace",
+                    line=start + 1,
+                    problem=None if path else "a unified diff hunk with no file path: put the "
+                    "file's path in '--- a/PATH' and '+++ b/PATH' lines",
+                )
+            )
+            if path:
+                self.last_path = path
+        return True
 
     @staticmethod
     def _path_inside(body: list[str]) -> tuple[str | None, list[str]]:
@@ -310,3 +352,56 @@ class _ReplyParser:
 
     def _warn(self, index: int, message: str) -> None:
         self.warnings.append(ParseWarning(line=index + 1, message=message))
+
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@")
+
+
+def _looks_like_diff(body: list[str]) -> bool:
+    return any(line.startswith("--- ") for line in body) and any(
+        line.startswith("+++ ") for line in body
+    ) and any(line.startswith("@@") for line in body)
+
+
+def _diff_path(line: str) -> str | None:
+    raw = line[4:].split("\t")[0].strip()
+    if raw == "/dev/null":
+        return None
+    return raw[2:] if raw.startswith(("a/", "b/")) else raw
+
+
+def parse_unified_diff(body: list[str]) -> list[tuple[str | None, list[str], list[str]]]:
+    """(path, lines to find, lines to put) per hunk of a unified diff; [] if none."""
+    hunks: list[tuple[str | None, list[str], list[str]]] = []
+    path: str | None = None
+    old_path: str | None = None
+    search: list[str] | None = None
+    replace: list[str] = []
+
+    def close() -> None:
+        if search is not None and (search or replace):
+            hunks.append((path or old_path, list(search), list(replace)))
+
+    for line in body:
+        if line.startswith("--- ") and not line.startswith("--- -"):
+            close()
+            search, old_path = None, _diff_path(line)
+        elif line.startswith("+++ "):
+            path = _diff_path(line)
+        elif line.startswith("@@"):
+            close()
+            search, replace = [], []
+        elif search is None:
+            continue
+        elif line.startswith("-"):
+            search.append(line[1:])
+        elif line.startswith("+"):
+            replace.append(line[1:])
+        elif line.startswith("\\"):
+            continue  # "\ No newline at end of file"
+        else:
+            text = line[1:] if line.startswith(" ") else line  # a blank context line
+            search.append(text)
+            replace.append(text)
+    close()
+    return hunks
