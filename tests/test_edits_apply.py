@@ -178,7 +178,7 @@ def test_closest_lines_in_a_big_file_find_the_right_window() -> None:
     text = "".join(lines)
     near = closest_lines(text, "def handler_7777(request):\n    return respond(7777, True)\n")
     assert near is not None and near.start == 2 * 7777 + 1
-    assert "the file has 'return respond(7777)'" in near.first_difference
+    assert "the file has `return respond(7777)`" in near.first_difference
     # No line occurs verbatim: the bounded fallback still lands on the right place.
     near = closest_lines(text, "def handler_4242(req):\n    return respond(4242, x)\n")
     assert near is not None and "handler_4242" in near.snippet

@@ -125,7 +125,8 @@ def _first_difference(window: list[str], s_lines: list[str], start: int) -> str:
         where = f"line {start + k + 1}"
         if have.strip() == want.strip():
             return f"{where}: indentation differs ({_indent(have)} in the file, {_indent(want)} in SEARCH)"
-        return f"{where}: the file has {_clip(have.strip())!r}, SEARCH has {_clip(want.strip())!r}"
+        # Quoted as the text is (repr would double every backslash the model must copy).
+        return f"{where}: the file has `{_clip(have.strip())}`, SEARCH has `{_clip(want.strip())}`"
     if len(s_lines) != len(window):
         return "SEARCH runs past the end of the file"
     return ""

@@ -72,7 +72,7 @@ def apply_search_replace(text: str, search: str, replace: str) -> LadderResult:
     if elided is not None:
         return LadderResult(
             failure="elided_replace",
-            detail=f"REPLACE has {elided.strip()!r} where code should be: write the code out in full",
+            detail=f"REPLACE has `{elided.strip()}` where code should be: write the code out in full",
         )
     found = _locate(file_lines, s_lines, 0)
     if found is None:
@@ -325,7 +325,7 @@ def _apply_elided(
         if found is None:
             first = piece[0].strip() if piece else ""
             return LadderResult(
-                failure="no_match", detail=f"the piece starting {first!r} was not found"
+                failure="no_match", detail=f"the piece starting `{first}` was not found"
             )
         _, windows = found
         if len(windows) > 1:
