@@ -156,7 +156,7 @@ class _Planner:
     def _search_replace(
         self, index: int, block: EditBlock, rel: str, current: str, note: str
     ) -> None:
-        result = apply_search_replace(current, block.search, block.replace)
+        result = apply_search_replace(current, block.search, block.replace, rel)
         if result.text is not None and result.step is not None:
             self._applied(index, block, rel, result.text, result.step, note=note)
             return
@@ -176,7 +176,7 @@ class _Planner:
                 continue
             if not current:
                 continue
-            result = apply_search_replace(current, block.search, block.replace)
+            result = apply_search_replace(current, block.search, block.replace, rel)
             if result.text is not None or result.failure == "ambiguous_match":
                 hits.append((rel, result))
         if len(hits) != 1 or hits[0][1].text is None:

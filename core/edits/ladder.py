@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from ingle.core.edits.elision import is_elision_comment, is_elision_marker
+from ingle.core.edits.elision import is_bare_dots, is_elision_comment, is_elision_marker
 
 LadderStep = Literal["exact", "whitespace", "indentation", "elision"]
 LadderFailure = Literal["no_match", "ambiguous_match", "unpaired_elision", "elided_replace"]
@@ -63,12 +63,16 @@ def join_text(lines: list[str], ends_with_newline: bool) -> str:
     return body + "\n" if lines and ends_with_newline else body
 
 
-def apply_search_replace(text: str, search: str, replace: str) -> LadderResult:
-    """Replace the one place `search` matches in `text` with `replace` (non-empty SEARCH)."""
+def apply_search_replace(
+    text: str, search: str, replace: str, path: str = ""
+) -> LadderResult:
+    """Replace the one place `search` matches in `text` with `replace` (non-empty SEARCH).
+    `path` tells the language: a bare `...` line is code in Python (Ellipsis), an
+    elision everywhere else."""
     file_lines, ends = split_text(text)
     s_lines, _ = split_text(search)
     r_lines, _ = split_text(replace)
-    elided = _replace_elides(s_lines, r_lines)
+    elided = _replace_elides(s_lines, r_lines, dots_are_code=path.endswith((".py", ".pyi")))
     if elided is not None:
         return LadderResult(
             failure="elided_replace",
@@ -273,11 +277,12 @@ def _rstrip_blank(lines: list[str]) -> list[str]:
     return lines[:i]
 
 
-def _replace_elides(s_lines: list[str], r_lines: list[str]) -> str | None:
-    """An elision comment in REPLACE that SEARCH does not have: code would be lost."""
+def _replace_elides(s_lines: list[str], r_lines: list[str], dots_are_code: bool) -> str | None:
+    """An elision in REPLACE that SEARCH does not have: code would be lost."""
     in_search = {s.strip() for s in s_lines}
     for line in r_lines:
-        if is_elision_comment(line) and line.strip() not in in_search:
+        elision = is_elision_comment(line) or (not dots_are_code and is_bare_dots(line))
+        if elision and line.strip() not in in_search:
             return line
     return None
 
