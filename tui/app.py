@@ -47,7 +47,9 @@ class IngleApp(App[int]):
     DEFAULT_MODE = "chat"
     COMMANDS = App.COMMANDS | {IngleCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(spec.key, f"switch_pane('{spec.name}')", spec.title, id=f"pane.{spec.name}")
+        # priority: the chat's prompt (a TextArea) would otherwise swallow the F-keys
+        Binding(spec.key, f"switch_pane('{spec.name}')", spec.title, id=f"pane.{spec.name}",
+                priority=True)
         for spec in PANES
     ]
 

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import BaseModel
+
 from ingle.core.errors import NotFound, UsageError
 from ingle.core.evals import suites as suite_files
 from ingle.core.evals.checks import CheckContext
@@ -293,6 +295,50 @@ class EvalService:
                           regressed=sum(x.change == "regressed" for x in changes),
                           unchanged=sum(x.change == "unchanged" for x in changes))
 
+    def cell(self, run_id: str, case_id: str, subject: str) -> list[SampleDetail]:
+        """Every first-attempt sample of one grid cell, with scores and labels."""
+        labels = rows.labels_of(self.store, run_id)
+        by_sample: dict[int, list[ScoreRow]] = defaultdict(list)
+        for score in rows.scores_of(self.store, run_id):
+            by_sample[score.sample_id].append(score)
+        out = []
+        for s in rows.samples_of(self.store, run_id):
+            if s.case_id == case_id and s.subject == subject and s.attempt == 0:
+                verdict = fold(s, by_sample[s.id or 0])
+                out.append(SampleDetail(sample=s, scores=by_sample[s.id or 0],
+                                        label=labels.get(s.id or 0), passed=verdict.passed,
+                                        score=verdict.score))
+        return sorted(out, key=lambda d: d.sample.sample_index)
+
+    def label(self, sample_id: int, thumbs: int, comment: str | None = None) -> None:
+        """A human's thumbs up (+1) or down (-1), and an optional comment, on a sample."""
+        if rows.sample(self.store, sample_id) is None:
+            raise NotFound(f"no sample {sample_id}")
+        previous = None
+        for label in rows.labels_of(self.store, rows.sample(self.store, sample_id).run_id
+                                    ).values():  # type: ignore[union-attr]
+            if label.sample_id == sample_id:
+                previous = label
+        if comment is None:
+            comment = previous.comment if previous else ""
+        rows.set_label(self.store, rows.LabelRow(sample_id=sample_id, thumbs=thumbs,
+                                                 comment=comment))
+
+    def agreement(self, run_id: str) -> tuple[int, int]:
+        """(agreeing, labelled): how often the checks' verdict matches the human's thumbs."""
+        labels = rows.labels_of(self.store, run_id)
+        if not labels:
+            return 0, 0
+        by_sample: dict[int, list[ScoreRow]] = defaultdict(list)
+        for score in rows.scores_of(self.store, run_id):
+            by_sample[score.sample_id].append(score)
+        agree = 0
+        for s in rows.samples_of(self.store, run_id):
+            label = labels.get(s.id or 0)
+            if label is not None and label.thumbs:
+                agree += fold(s, by_sample[s.id or 0]).passed == (label.thumbs > 0)
+        return agree, sum(1 for lb in labels.values() if lb.thumbs)
+
     async def rescore(self, given: str, checks: list[str] | None = None) -> RunReport:
         """Score the stored samples again (with the suite file as it is now, when it still
         exists); with `checks`, only those checks."""
@@ -321,6 +367,16 @@ class EvalService:
         await self._case_judges(run_id, suite, list(cases.values()),
                                 [s.label for s in subjects], only)
         return self.report(run_id)
+
+
+class SampleDetail(BaseModel):
+    """One sample with its scores and the human label, for the pane's detail view."""
+
+    sample: SampleRow
+    scores: list[ScoreRow]
+    label: rows.LabelRow | None = None
+    passed: bool
+    score: float
 
 
 def _failed(values: dict[str, float | None], thresholds: dict[str, float]) -> list[str]:
