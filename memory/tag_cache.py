@@ -74,8 +74,13 @@ class TagCache:
         self._format = tags_format
 
     def load(self) -> list[CachedTags]:
-        """Every row of this repository written by the current extractor format."""
+        """Every row of this repository written by the current extractor format; rows of
+        another format are dropped (an older format kept string literal values)."""
         with self._connection() as conn:
+            with conn:
+                conn.execute(
+                    f"DELETE FROM {TABLE} WHERE repo = ? AND format != ?", [self._repo, self._format]
+                )
             rows = conn.execute(
                 f"SELECT path, mtime_ns, size, tags FROM {TABLE} WHERE repo = ? AND format = ?",
                 [self._repo, self._format],

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+
+from ingle.core.config.redact import redact_url
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -35,7 +37,7 @@ class ServerLabel:
 
     @property
     def name(self) -> str:
-        return f"{'Ollama' if self.kind == 'ollama' else 'the model server'} at {self.base_url} " \
+        return f"{'Ollama' if self.kind == 'ollama' else 'the model server'} at {redact_url(self.base_url)} " \
             f"(endpoint '{self.endpoint}')"
 
     def start_hint(self) -> str:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from ingle.core.config.redact import redact_url
+
 if TYPE_CHECKING:
     from ingle.core.config.settings import Settings
 
@@ -47,7 +49,7 @@ async def inventory(settings: Settings, name: str) -> EndpointInventory:
     from ingle.core.backends.registry import open_backend
 
     config = settings.endpoints[name]
-    found = EndpointInventory(name=name, kind=config.kind, url=config.url)
+    found = EndpointInventory(name=name, kind=config.kind, url=redact_url(config.url))
     backend = open_backend(settings, name)
     try:
         listed = await backend.list_models()

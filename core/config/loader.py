@@ -21,6 +21,7 @@ from ingle.core.config.ollama_host import ollama_host_url
 from ingle.core.errors import EXIT_USAGE, IngleError
 from ingle.core.config.paths import IngleDirs
 from ingle.core.config.settings import Settings
+from ingle.core.config.untrusted import keep_conservative
 
 REPO_CONFIG_NAME = ".ingle.toml"
 DEFAULT_SOURCE = "default"
@@ -142,7 +143,8 @@ def load_config(
 
     layers: list[tuple[str, dict[str, Any]]] = []
     if dirs.config_file.is_file():
-        layers.append((str(dirs.config_file), read_toml(dirs.config_file)))
+        user_data = read_toml(dirs.config_file)
+        layers.append((str(dirs.config_file), user_data))
     repo_file = repo / REPO_CONFIG_NAME if repo else None
     if repo_file and repo_file.is_file():
         repo_data = read_toml(repo_file)
@@ -156,6 +158,17 @@ def load_config(
                 notices.append(
                     f"{repo_file}: ignoring {', '.join(ignored)} until you trust this repository "
                     f"(run `ingle trust` in {repo} after reading the file)"
+                )
+            # Beneath the repository: the defaults and the user's own config.
+            beneath = Settings().model_dump(mode="python", exclude_none=True)
+            for label, data in layers:
+                _merge(beneath, data, label, {})
+            riskier = keep_conservative(repo_data, beneath)
+            if riskier:
+                notices.append(
+                    f"{repo_file}: ignoring {'; '.join(riskier)}: an untrusted repository may only "
+                    "make Ingle more careful (run tests, spend, send content), never less; "
+                    f"run `ingle trust` in {repo} after reading the file, or set it in your own config"
                 )
         layers.append((str(repo_file), repo_data))
     layers.extend(env_layer(env))

@@ -3,7 +3,9 @@
 - no scheme: http, default port 11434;
 - `http://` without a port: port 80; `https://` without a port: port 443;
 - a bare host, IPv4, `[IPv6]` or `:port` are all accepted; an invalid port falls back
-  to the default, as Ollama does.
+  to the default, as Ollama does;
+- `user:password@` before the host (a proxy with basic auth) is kept as it is, for
+  httpx to send; it is shown redacted (core/config/redact.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ def ollama_host_url(value: str | None) -> str:
     else:
         scheme, hostport = "http", s
     hostport, _, path = hostport.partition("/")
+    userinfo, at, hostport = hostport.rpartition("@")
     host, port = _split_host_port(hostport)
     if host is None:
         host, port = "127.0.0.1", default_port
@@ -37,7 +40,7 @@ def ollama_host_url(value: str | None) -> str:
         port = default_port
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
-    url = f"{scheme}://{host}:{port}"
+    url = f"{scheme}://{userinfo}{at}{host}:{port}"
     return f"{url}/{path}" if path else url
 
 

@@ -12,7 +12,9 @@ it to the model's window; this module only lays it out and counts it.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -138,15 +140,41 @@ def build_prompt(parts: PromptParts, estimate: TokenEstimator = chars_per_token_
 
 
 def read_instruction_files(root: Path, names: Sequence[str], limit_bytes: int = 64_000) -> Mapping[str, str]:
-    """Project instruction files that exist in the repository root, capped in size."""
+    """Project instruction files, capped in size: in a git repository only files git
+    tracks (after resolving symlinks), so a repository's config cannot name `.env` or any
+    other ignored or untracked file into a prompt; elsewhere, regular files inside `root`."""
     found: dict[str, str] = {}
+    real_root = root.resolve()
+    candidates: dict[str, Path] = {}
     for name in names:
-        path = root / name
         try:
-            resolved = path.resolve()
-            if not resolved.is_relative_to(root.resolve()) or not resolved.is_file():
-                continue
+            resolved = (root / name).resolve()
+            if resolved.is_relative_to(real_root) and resolved.is_file():
+                candidates[name] = resolved
+        except OSError:
+            continue
+    tracked = _tracked(real_root, [*candidates, *(p.relative_to(real_root).as_posix() for p in candidates.values())])
+    for name, resolved in candidates.items():
+        rel = resolved.relative_to(real_root).as_posix()
+        if ".git" in Path(rel).parts or (tracked is not None and not {name, rel} <= tracked):
+            continue
+        try:
             found[name] = resolved.read_bytes()[:limit_bytes].decode("utf-8", errors="replace")
         except OSError:
             continue
     return found
+
+
+def _tracked(root: Path, paths: Sequence[str]) -> set[str] | None:
+    """The paths among `paths` git tracks; None when `root` is not in a git work tree."""
+    if not paths:
+        return set()
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--full-name", "--", *paths],
+            capture_output=True, text=True, check=False,
+            env={**os.environ, "GIT_LITERAL_PATHSPECS": "1"},
+        )
+    except OSError:
+        return None
+    return {p for p in done.stdout.split("\0") if p} if done.returncode == 0 else None

@@ -105,7 +105,9 @@ async def _check_endpoint(context: DoctorContext, name: str) -> CheckRow:
     settings = context.loaded.settings
     if settings.endpoints[name].kind == "embedded":
         return _check_embedded(context, name)
-    url = settings.endpoints[name].url
+    from ingle.core.config.redact import redact_url
+
+    url = redact_url(settings.endpoints[name].url)
     backend = open_backend(settings, name)
     try:
         models = await backend.list_models()

@@ -246,7 +246,8 @@ class RepoMap:
                 for r in fresh
             ]
             try:
-                self._cache.forget(gone)
+                # A file that changed and no longer parses keeps no row describing its old text.
+                self._cache.forget(gone | {r.path for r in results if r.error})
                 self._cache.save(entries)
             except TagCacheError as exc:
                 self._cache_failed(exc)

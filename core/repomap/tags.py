@@ -8,12 +8,14 @@ map never rereads a file.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict
 
 from ingle.core.repomap.languages import Grammars
 
 # Bump when extraction changes what it produces: cached tags of another format are re-parsed.
-TAGS_FORMAT = 1
+TAGS_FORMAT = 2  # 2: string literal values left out of outlines
 
 MAX_LINE_CHARS = 100  # minified code must not blow the map's budget on one line
 
@@ -82,11 +84,12 @@ def extract_tags(source: bytes, language: str, grammars: Grammars) -> ParsedFile
         name = source[start : node.end_byte].decode("utf-8", "replace")
         counts[name] = counts.get(name, 0) + 1
     # `captures` does not promise an order: sort, so the same file always caches the same.
-    return _assemble(source, spans, dict(sorted(counts.items())))
+    return _assemble(source, spans, dict(sorted(counts.items())), language)
 
 
 def _assemble(
-    source: bytes, spans: list[tuple[int, int, int, str | None]], counts: dict[str, int]
+    source: bytes, spans: list[tuple[int, int, int, str | None]], counts: dict[str, int],
+    language: str,
 ) -> ParsedFile:
     # Nest definitions and scopes by byte range: sorted by start (outer first on ties),
     # a stack holds the chain of nodes still open at each point.
@@ -113,17 +116,33 @@ def _assemble(
 
     return ParsedFile(
         tags=FileTags(names=tuple(names), lines=tuple(lines), refs=counts),
-        outline=FileOutline(scopes=scopes, texts=_line_texts(source, shown)),
+        outline=FileOutline(scopes=scopes, texts=_line_texts(source, shown, language)),
     )
 
 
-def _line_texts(source: bytes, wanted: set[int]) -> dict[int, str]:
+def _line_texts(source: bytes, wanted: set[int], language: str = "") -> dict[int, str]:
+    """The lines the outline shows, without the values of string literals: a map needs
+    `API_KEY = "…"`, never the key, and these texts are cached in the state database."""
     if not wanted:
         return {}
     all_lines = source.split(b"\n")
+    literals = _NO_SINGLE_QUOTES if language in _LIFETIME_LANGUAGES else _STRING_LITERALS
     texts: dict[int, str] = {}
     for line in wanted:
         if line < len(all_lines):
             text = all_lines[line].decode("utf-8", "replace").rstrip()
+            text = literals.sub(_blank_literal, text)
             texts[line] = text[:MAX_LINE_CHARS]
     return texts
+
+
+def _blank_literal(match: re.Match[str]) -> str:
+    quote = match.group(0)[0]
+    return f"{quote}…{quote}"
+
+
+# A quoted run on one line: "...", '...', `...` with backslash escapes (an unclosed quote
+# runs to the end of the line, as a multi-line string's first line does).
+_STRING_LITERALS = re.compile(r'"(?:[^"\\]|\\.)*(?:"|$)|\'(?:[^\'\\]|\\.)*(?:\'|$)|`(?:[^`\\]|\\.)*(?:`|$)')
+_NO_SINGLE_QUOTES = re.compile(r'"(?:[^"\\]|\\.)*(?:"|$)|`(?:[^`\\]|\\.)*(?:`|$)')
+_LIFETIME_LANGUAGES = {"rust"}  # 'a is a lifetime there, not a string

@@ -53,8 +53,8 @@ def test_a_hook_file_the_model_names_is_never_read_into_the_prompt(
     secret_hook = husky_repo / ".husky" / "_" / "pre-push"
     _hook(secret_hook, husky_repo / "x")
     secret_hook.write_text("#!/bin/sh\n# HOOK-SECRET-TOKEN\n")
-    fake_ollama.script(Reply(text="Let me look at `.husky/_/pre-push` first."), Reply(text="ok"))
-    assert run_batch(husky_repo, "--yes", "-m", "check the hooks", "greet.py") == 0
+    fake_ollama.respond_with(lambda request: Reply(text="Let me look at `.husky/_/pre-push` first."))
+    run_batch(husky_repo, "--yes", "-m", "check the hooks", "greet.py")
     seen = events(capsys.readouterr().out)
     assert not [e for e in seen if e["type"] == "files_requested"]
     assert all("HOOK-SECRET-TOKEN" not in (r.body or b"").decode() for r in fake_ollama.requests)

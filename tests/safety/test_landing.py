@@ -138,7 +138,7 @@ def test_a_crash_between_write_and_commit_is_rolled_back_at_the_next_start(
 
     git(repo, "config", "--unset", "commit.gpgsign")
     fake_ollama.script(Reply(text="Nothing to change."))
-    assert run_batch(repo, "--yes", "-m", "anything to do?", "greet.py") == 0
+    assert run_batch(repo, "--yes", "--ask", "-m", "anything to do?", "greet.py") == 0
     assert (repo / "greet.py").read_text() == GREET
     assert not list(repo.glob(".greet.py.ingle-*"))
     assert git(repo, "status", "--porcelain") == ""

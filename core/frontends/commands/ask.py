@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ingle.core.config.redact import redact_url
 from ingle.core.errors import EXIT_USAGE
 from ingle.core.frontends.commands.common import CommandFailed, load_for
 
@@ -250,7 +251,7 @@ def _offer_pull(loaded: LoadedConfig, endpoint: str, model: str) -> bool:
     if config is None or config.kind != "ollama":
         return False
     try:
-        answer = input(f"'{model}' is not installed on {endpoint} ({config.url}). "
+        answer = input(f"'{model}' is not installed on {endpoint} ({redact_url(config.url)}). "
                        "Pull it now? [y/N] ")
     except EOFError:
         return False

@@ -24,9 +24,12 @@ def run(args: argparse.Namespace) -> int:
 
     from ingle.core.frontends.commands.common import load_for
 
+    from ingle.core.config.redact import redact_data
+
     loaded = load_for(args)
-    # mode="json" renders SecretStr as "**********": keys never reach the terminal.
-    data = loaded.settings.model_dump(mode="json")
+    # mode="json" renders SecretStr as "**********": keys never reach the terminal; nor do
+    # passwords in endpoint URLs.
+    data = redact_data(loaded.settings.model_dump(mode="json"))
     if args.json:
         print(json.dumps({"settings": data, "sources": loaded.sources}, indent=2))
         return 0
