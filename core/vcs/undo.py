@@ -8,6 +8,7 @@ Anything else the user has staged or changed is left as it was.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from ingle.core.vcs.models import CommitInfo, UndoResult
@@ -56,11 +57,16 @@ def _refusal(repo: GitTree, info: CommitInfo) -> str | None:
     busy = repo.operation_in_progress()
     if busy:
         return f"{busy} is in progress; finish or abort it with git before undoing"
-    pushed = _remote_refs_containing(repo, info.sha)
+    pushed = _remote_refs_containing(repo, info.sha) or _remotes_holding(repo, info.sha)
     if pushed:
+        where = (
+            f"is already pushed to {', '.join(pushed)}"
+            if not any(p.startswith(("branch ", "tag ", "ref ")) for p in pushed)
+            else f"is also in {', '.join(pushed)}, outside this branch"
+        )
         return (
-            f"{info.short_sha} ({info.subject}) is already pushed to {', '.join(pushed)}; "
-            f"undoing it would rewrite shared history. Use `git revert {info.short_sha}` instead"
+            f"{info.short_sha} ({info.subject}) {where}; undoing it would rewrite history "
+            f"others may have. Use `git revert {info.short_sha}` instead"
         )
     if len(repo.commit_parents(info.sha)) > 1:
         return f"{info.short_sha} is a merge commit; Ingle only undoes its own single commits"
@@ -91,9 +97,48 @@ def _not_ingle(repo: GitTree, info: CommitInfo) -> str:
 
 
 def _remote_refs_containing(repo: GitTree, sha: str) -> list[str]:
-    out = repo.run("for-each-ref", "--contains", sha, "--format=%(refname)", "refs/remotes")
-    prefix = "refs/remotes/"
-    return [ref[len(prefix) :] for ref in out.split() if ref and not ref.endswith("/HEAD")]
+    """Every ref but the current branch that contains the commit: remote-tracking refs,
+    tags, other branches, anything under refs/. Any of them may have been pushed (or
+    be pushed), and dropping the commit from the branch would then rewrite what they hold."""
+    out = repo.run("for-each-ref", "--contains", sha, "--format=%(refname)")
+    branch = repo.run("symbolic-ref", "-q", "HEAD", check=False).strip()
+    kinds = (("refs/remotes/", ""), ("refs/heads/", "branch "), ("refs/tags/", "tag "), ("refs/", "ref "))
+    found = []
+    for ref in out.split():
+        if not ref or ref == branch or ref.endswith("/HEAD") or ref.startswith("refs/stash"):
+            continue
+        found.append(next(label + ref[len(prefix) :] for prefix, label in kinds if ref.startswith(prefix)))
+    return found
+
+
+def _remotes_holding(repo: GitTree, sha: str) -> list[str]:
+    """A push by URL (`git push <url> main`) leaves no remote-tracking ref behind: ask each
+    configured remote what its branches and tags point at. A remote that cannot be reached
+    (offline, asks for a password) says nothing either way; the refs check above stands."""
+    found = []
+    for remote in repo.run("remote").split():
+        status, out, _ = repo.run_status(
+            "-c", "http.lowSpeedLimit=1", "-c", "http.lowSpeedTime=10",
+            "ls-remote", "--heads", "--tags", remote,
+            env={"GIT_TERMINAL_PROMPT": "0"} | (
+                {} if "GIT_SSH_COMMAND" in os.environ
+                else {"GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o ConnectTimeout=10"}
+            ),
+        )
+        if status != 0:
+            continue
+        for line in out.splitlines():
+            held, _, ref = line.partition("\t")
+            if held == sha or _contains(repo, held, sha):
+                found.append(f"{remote} ({ref})")
+                break
+    return found
+
+
+def _contains(repo: GitTree, tip: str, sha: str) -> bool:
+    """Does `tip` (when this repository has that commit) have `sha` in its history?"""
+    status, _, _ = repo.run_status("merge-base", "--is-ancestor", sha, tip)
+    return status == 0
 
 
 def _changed_paths(repo: GitTree, sha: str) -> list[tuple[str, str]]:

@@ -193,6 +193,9 @@ async def _ask(
     printer = _Printer(show_text=request.json_schema is None)
     text: list[str] = []
     usage: Usage | None = None
+    # The same overall limit as one rung of a turn: a stalled server, or one dripping a
+    # token now and then, cannot keep the command forever.
+    limit = min(workbench.settings.cascade.rung_timeout_s, workbench.settings.budget.turn_timeout_s)
     try:
         # `ingle ask` sends what the user typed as it is: a prompt too long for the
         # window is the server's to cut, as it always was (no window check here).
@@ -201,14 +204,23 @@ async def _ask(
             persona_version=version,
             check_window=False,
         )
-        async for event in stream:
-            if isinstance(event, ThinkingDelta):
-                printer.thinking(event.text)
-            elif isinstance(event, TextDelta):
-                text.append(event.text)
-                printer.text(event.text)
-            elif isinstance(event, Usage):
-                usage = event
+        async with asyncio.timeout(limit):
+            async for event in stream:
+                if isinstance(event, ThinkingDelta):
+                    printer.thinking(event.text)
+                elif isinstance(event, TextDelta):
+                    text.append(event.text)
+                    printer.text(event.text)
+                elif isinstance(event, Usage):
+                    usage = event
+    except TimeoutError as exc:
+        raise CommandFailed(
+            f"{request.model}@{endpoint} gave no complete answer within {limit:g}s "
+            "(cascade.rung_timeout_s); what arrived is shown above",
+            1,
+            "check the server (`ingle doctor`), or raise cascade.rung_timeout_s in your "
+            "config for a slow model",
+        ) from exc
     finally:
         printer.finish()
         await workbench.pool.aclose()
