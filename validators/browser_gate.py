@@ -4,7 +4,10 @@ One browser is launched once and kept for every page and turn (a kept page re-na
 in ~50 ms; a new page costs ~300 ms). Pages come from a loopback HTTP server rooted at
 the checked tree; every other request is blocked and reported. Collected: uncaught
 exceptions and promise rejections, console errors, failed loads and HTTP errors, over
-N animation frames plus a short settle (errors often start on frame 2+). A page that
+N animation frames plus a short settle (errors often start on frame 2+). Underneath the
+interception, Chromium's own network goes to a dead proxy (see chromium.network_args),
+so nothing the page does (keepalive beacons on unload, WebRTC, port probes by
+navigation) reaches the network or another loopback service. A page that
 never finishes (an infinite loop) hits the time limit, is reported, and its tab is
 closed; if it will not close, the context and then the browser are replaced.
 """
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import quote
 
-from ingle.validators.chromium import find_chromium, launch_args
+from ingle.validators.chromium import find_chromium, launch_args, network_args, sandboxed
 from ingle.validators.discovery import INSTALL_HINTS
 from ingle.validators.gate import GateEnv, Stopwatch, could_not_run, finished, not_applicable
 from ingle.validators.page_finder import PAGE_SUFFIXES, pages_for
@@ -80,10 +83,14 @@ class BrowserGate:
         self.executable = found[0]
         if self._playwright is None:
             self._playwright = await async_playwright().start()
+        if self._server is None:  # first: the browser's network flags name its port
+            self._server = PageServer()
+        server = self._server
         try:
             self._browser = await self._playwright.chromium.launch(
                 executable_path=str(self.executable),
-                args=launch_args(self.env.settings),
+                args=[*launch_args(self.env.settings), *network_args(server.origin, server.dead_proxy)],
+                chromium_sandbox=sandboxed(),
                 timeout=self.env.settings.timeouts.browser_start * 1000,
             )
         except PlaywrightError as exc:
@@ -91,8 +98,6 @@ class BrowserGate:
             return f"{self.executable} would not start: {str(exc).splitlines()[0]}"
         self.launches += 1
         self._context = self._page = None
-        if self._server is None:
-            self._server = PageServer()
         return ""
 
     async def close(self) -> None:

@@ -22,10 +22,10 @@ SYSTEM_BROWSERS = (
     "/opt/google/chrome/chrome",
 )
 
-# Headless, no sandbox (containers and CI run as root), and nothing that phones home.
+# Headless and nothing that phones home. The sandbox is on unless running as root
+# (containers and CI), where Chromium refuses to start with it; see `sandboxed()`.
 LAUNCH_ARGS = (
     "--headless",
-    "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
     "--no-first-run",
@@ -46,6 +46,29 @@ UNCAPPED_FRAME_ARGS = (
 
 def launch_args(settings: GateSettings) -> list[str]:
     return [*LAUNCH_ARGS, *(UNCAPPED_FRAME_ARGS if settings.uncapped_frames else ())]
+
+
+def sandboxed() -> bool:
+    """Chromium's sandbox, whenever it can run: everywhere but as root."""
+    return not hasattr(os, "geteuid") or os.geteuid() != 0
+
+
+def network_args(page_origin: str, dead_proxy: str) -> list[str]:
+    """No packet leaves but to the page server. Request interception cannot see
+    everything (a keepalive fetch sent as the page unloads, WebRTC, a navigation's
+    preconnect), so underneath it every connection goes to a proxy that refuses it:
+    loopback too (Chromium bypasses proxies for loopback unless `<-loopback>` says not
+    to), all but the page server's own host:port. WebRTC may not use UDP outside a proxy,
+    and a proxy has none; DNS is the proxy's job, so no name is resolved either."""
+    host_port = page_origin.split("://", 1)[-1]
+    return [
+        f"--proxy-server=http://{dead_proxy}",
+        f"--proxy-bypass-list=<-loopback>;{host_port}",
+        "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+        "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+        "--disable-features=NetworkPrediction,DnsOverHttps",
+        "--dns-prefetch-disable",
+    ]
 
 
 def _runnable(path: Path) -> bool:

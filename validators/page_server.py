@@ -3,12 +3,19 @@
 Pages are served over http rather than file:// because ES modules and fetch() do not
 work from file://. One server lives as long as the browser; its root is switched per
 check (a repository, or a temporary tree with a candidate edit). Responses are never
-cached: the same URL may hold different content on the next attempt.
+cached: the same URL may hold different content on the next attempt. Nothing inside
+`.git` (a token in a remote URL) nor outside the root (through a symlink) is served.
+
+The server also holds the browser's dead proxy: a loopback port bound but never
+listening, so every connection Chromium tries through it is refused at once, and no
+other program can take the port while the browser lives.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +42,13 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def send_head(self):
         del self.headers["If-Modified-Since"]  # never answer 304 from another root's file
+        root = os.path.realpath(self.directory)
+        target = os.path.realpath(self.translate_path(self.path))
+        inside = os.path.relpath(target, root) if target.startswith(root) else ".."
+        parts = Path(inside).parts
+        if parts[:1] == ("..",) or any(part.lower() == ".git" for part in parts):
+            self.send_error(404, "not served: outside the page's tree or inside .git")
+            return None
         return super().send_head()
 
     def end_headers(self) -> None:
@@ -68,15 +82,22 @@ class PageServer:
             target=self._server.serve_forever, name="ingle-page-server", daemon=True
         )
         self._thread.start()
+        self._dead = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._dead.bind(("127.0.0.1", 0))  # bound, never listening: connections refused
 
     @property
     def origin(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    @property
+    def dead_proxy(self) -> str:
+        return f"127.0.0.1:{self._dead.getsockname()[1]}"
+
     def serve(self, root: Path) -> None:
         self._server.root = root.resolve()
 
     def close(self) -> None:
+        self._dead.close()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
