@@ -66,7 +66,6 @@ def network_args(page_origin: str, dead_proxy: str) -> list[str]:
         f"--proxy-bypass-list=<-loopback>;{host_port}",
         "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
         "--webrtc-ip-handling-policy=disable_non_proxied_udp",
-        "--disable-features=NetworkPrediction,DnsOverHttps",
         "--dns-prefetch-disable",
     ]
 

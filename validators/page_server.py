@@ -4,7 +4,7 @@ Pages are served over http rather than file:// because ES modules and fetch() do
 work from file://. One server lives as long as the browser; its root is switched per
 check (a repository, or a temporary tree with a candidate edit). Responses are never
 cached: the same URL may hold different content on the next attempt. Nothing inside
-`.git` (a token in a remote URL) nor outside the root (through a symlink) is served.
+`.git` (a token in a remote URL) is served, asked for directly or through a symlink.
 
 The server also holds the browser's dead proxy: a loopback port bound but never
 listening, so every connection Chromium tries through it is refused at once, and no
@@ -42,12 +42,12 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def send_head(self):
         del self.headers["If-Modified-Since"]  # never answer 304 from another root's file
-        root = os.path.realpath(self.directory)
-        target = os.path.realpath(self.translate_path(self.path))
-        inside = os.path.relpath(target, root) if target.startswith(root) else ".."
-        parts = Path(inside).parts
-        if parts[:1] == ("..",) or any(part.lower() == ".git" for part in parts):
-            self.send_error(404, "not served: outside the page's tree or inside .git")
+        # As asked and as resolved: a symlink (a candidate view links to the real tree)
+        # may lead elsewhere, but never into a .git directory.
+        asked = Path(os.path.relpath(self.translate_path(self.path), self.directory)).parts
+        resolved = Path(os.path.realpath(self.translate_path(self.path))).parts
+        if any(part.lower() == ".git" for part in (*asked, *resolved)):
+            self.send_error(404, "not served: inside .git")
             return None
         return super().send_head()
 
