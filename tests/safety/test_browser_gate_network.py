@@ -113,11 +113,6 @@ def test_check_never_serves_dot_git(project, capsys) -> None:
     assert "TOKEN-IN-REMOTE" not in capsys.readouterr().out
 
 
-def test_the_page_still_loads_from_its_own_server(project, capsys) -> None:
-    (project / "ok.html").write_text("<!doctype html><p>fine</p><script>fetch('ok.html')</script>")
-    assert main(["check", "ok.html"]) == 0
-
-
 def test_chromium_runs_sandboxed_unless_root_and_routes_all_through_the_dead_proxy() -> None:
     import os
 
