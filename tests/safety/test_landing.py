@@ -66,11 +66,20 @@ def test_two_ingle_processes_never_revert_each_others_commit(repo, fake_ollama, 
         return Reply(text=edit("greet.py", "def greet():\n", "def greet(name):\n"))
 
     fake_ollama.respond_with(answer)
-    assert run_batch(repo, "--yes", "-m", "B: take a name", "greet.py") == 1
-    assert other and other[0].returncode == 0, other[0].stdout + other[0].stderr
-    assert (repo / "greet.py").read_text() == 'def greet():\n    return "hello"\n'
+    b_status = run_batch(repo, "--yes", "-m", "B: take a name", "greet.py")
+    assert other, "A never ran"
+    final = (repo / "greet.py").read_text()
+    # Whichever landed first (on a loaded machine B's message call may time out before A
+    # finishes), the other refused: each committed edit is still in the file.
+    landed = {"A": other[0].returncode == 0, "B": b_status == 0}
+    assert landed["A"] != landed["B"], (b_status, other[0].stdout[-2000:])
+    if landed["A"]:
+        assert final == 'def greet():\n    return "hello"\n'
+        assert events(capsys.readouterr().out)[-1]["outcome"] == "refused"
+    else:
+        assert final == 'def greet(name):\n    return "hi"\n'
+        assert '"outcome":"refused"' in other[0].stdout
     assert git(repo, "status", "--porcelain") == ""
-    assert events(capsys.readouterr().out)[-1]["outcome"] == "refused"
 
 
 def test_a_failing_signer_rolls_the_write_back_and_exits_non_zero(
