@@ -266,6 +266,8 @@ class LabService:
                 notes.append(f"Ollama did not answer ({exc.message}): the built-in table only")
             finally:
                 await backend.aclose()
+        # A registered persona is a model too, but the same weights as its base: not a candidate.
+        specs = [s for s in specs if s.name.split(":")[0] not in self.registry]
         have = {s.name for s in specs}
         specs += [ModelSpec(name=m.name, installed=False, quantization=m.default_quantization,
                             weights_bytes=m.sizes[m.default_quantization],

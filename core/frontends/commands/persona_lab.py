@@ -121,6 +121,8 @@ def ab(service: LabService, args: argparse.Namespace) -> int:
     print("which is better? 1, 2 or tie (anything else: no pick) > ", end="", file=show,
           flush=True)
     choice = sys.stdin.readline().strip().lower()
+    if not sys.stdin.isatty():
+        print(file=show)  # the answer was piped in: end the prompt's line ourselves
     stored = service.pick(trial, choice) if choice in ("1", "2", "tie") else None
     reveal = {"1": trial.shown[0].contestant, "2": trial.shown[1].contestant}
     if args.json:
