@@ -22,7 +22,9 @@ def test_every_row_names_a_pane_with_its_own_key_and_command() -> None:
     keys = [spec.key for spec in PANES]
     assert names[0] == "chat"
     assert len(set(names)) == len(names) and len(set(keys)) == len(keys)
-    chat_keys = {"f1", "f3", "f4", "ctrl+b", "ctrl+t", "ctrl+p", "ctrl+q", "escape", "enter"}
+    # The prompt is a TextArea, which takes F6 (select line) and F7 (select all) itself.
+    chat_keys = {"f1", "f3", "f4", "f6", "f7", "ctrl+b", "ctrl+t", "ctrl+p", "ctrl+q", "escape",
+                 "enter"}
     assert not chat_keys & set(keys), "a pane key shadows one of the chat's"
     for spec in PANES:
         cls = spec.load()

@@ -53,7 +53,7 @@ async def until(pilot, condition) -> None:  # noqa: ANN001
 
 async def open_pane(app: IngleApp, pilot) -> EvalsPane:  # noqa: ANN001
     await opened(app, pilot)
-    await pilot.press("f6")
+    await pilot.press("f9")
     await until(pilot, lambda: isinstance(app.screen, EvalsPane)
                 and app.screen.workbench is not None)
     pane = app.screen

@@ -38,8 +38,10 @@ PANES: tuple[PaneSpec, ...] = (
              "chat with the repository's persona and edit files"),
     PaneSpec("personas", "Personas", "f5", "ingle.tui.panes.personas.pane:PersonasPane",
              "persona versions, form, test panel, creator, export and register"),
-    PaneSpec("evals", "Evals", "f6", "ingle.tui.panes.evals.pane:EvalsPane",
+    PaneSpec("evals", "Evals", "f9", "ingle.tui.panes.evals.pane:EvalsPane",
              "eval runs as cases x subjects: pass/fail, score and time; run, stop, resume"),
+    PaneSpec("expenses", "Expenses", "f8", "ingle.tui.panes.expenses.pane:ExpensesPane",
+             "the expense ledger: filters, re-categorise, rules, monthly totals"),
 )
 
 

@@ -31,6 +31,7 @@ BAR_WIDTH = 40
 class ExpensesPane(Pane):
     PANE = "expenses"
     DEFAULT_CSS = """
+    ExpensesPane #tabs { height: 1fr; }
     ExpensesPane #detail { height: 3; padding: 0 1; color: $text-muted; }
     ExpensesPane DataTable { height: 1fr; }
     ExpensesPane #chart { padding: 0 1; }
@@ -40,13 +41,17 @@ class ExpensesPane(Pane):
         Binding("n", "add", "Add", id="expenses.add"),
         Binding("i", "import_file", "Import", id="expenses.import"),
         Binding("p", "toggle_pending", "Pending only", id="expenses.pending"),
-        Binding("[", "month(-1)", "Prev month", id="expenses.prev"),
-        Binding("]", "month(1)", "Next month", id="expenses.next"),
-        Binding("a", "all_months", "All months", id="expenses.all"),
+        Binding("[", "month(-1)", "Month -", id="expenses.prev"),
+        Binding("]", "month(1)", "Month +", id="expenses.next"),
+        Binding("a", "all_months", "All", id="expenses.all"),
         Binding("r", "new_rule", "New rule", id="expenses.rule"),
         Binding("delete", "delete_rule", "Delete rule", id="expenses.delete_rule"),
-        Binding("t", "next_tab", "Tab", id="expenses.tab"),
+        Binding("t", "next_tab", "Next tab", id="expenses.tab"),
     ]
+    # Keys that act on one tab's content; the footer shows them only on that tab.
+    TAB_ACTIONS: ClassVar[dict[str, str]] = {
+        "recategorise": "ledger", "toggle_pending": "ledger", "delete_rule": "rules-tab",
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -72,6 +77,18 @@ class ExpensesPane(Pane):
         table = self.query_one("#expenses", DataTable)
         table.add_columns("#", "date", "amount", "category", "text", "")
         self.query_one("#rules", DataTable).add_columns("#", "rule", "category", "origin")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        tab = self.TAB_ACTIONS.get(action)
+        if tab is None:
+            return True
+        try:
+            return self.query_one("#tabs", TabbedContent).active == tab
+        except Exception:  # noqa: BLE001 - not composed yet
+            return False
+
+    def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()
 
     def workbench_ready(self, workbench: Workbench) -> None:
         from ingle.core.expenses.service import ExpensesService
@@ -247,9 +264,8 @@ class ExpensesPane(Pane):
         self.reload()
 
     def action_delete_rule(self) -> None:
-        tabs = self.query_one("#tabs", TabbedContent)
         table = self.query_one("#rules", DataTable)
-        if tabs.active != "rules-tab" or not self.rules or self.service is None:
+        if not self.rules or self.service is None:
             return
         rule = self.rules[min(table.cursor_row, len(self.rules) - 1)]
         assert rule.id is not None
