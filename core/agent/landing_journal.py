@@ -105,7 +105,7 @@ def recover(repo: IngleRepo) -> list[str]:
     except (OSError, ValidationError, ValueError):
         end(repo)
         return [f"an unreadable landing note {path} was removed"]
-    if f"{TURN_TRAILER}: {journal.turn_id}" in repo.head_message():
+    if _committed(repo, journal.turn_id):
         _clean_leftovers(repo.root, journal)  # committed: only the note was left
         end(repo)
         return []
@@ -122,6 +122,16 @@ def recover(repo: IngleRepo) -> list[str]:
             f"an interrupted Ingle turn had written {', '.join(kept)}; changed since, so left as it is"
         )
     return notices
+
+
+def _committed(repo: IngleRepo, turn_id: str) -> bool:
+    """Did the turn's commit get made (the crash came after it), even with commits on top?"""
+    if f"{TURN_TRAILER}: {turn_id}" in repo.head_message():
+        return True
+    status, out, _ = repo.run_status(
+        "log", "--max-count=1", "--format=%H", "-F", f"--grep={TURN_TRAILER}: {turn_id}", "HEAD"
+    )
+    return status == 0 and bool(out.strip())
 
 
 def _remove_empty_parents(directory: Path, root: Path) -> None:

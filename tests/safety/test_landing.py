@@ -50,11 +50,13 @@ def test_two_ingle_processes_never_revert_each_others_commit(repo, fake_ollama, 
     ingle = shutil.which("ingle", path=str(Path(sys.executable).parent))
     assert ingle is not None
     other: list[subprocess.CompletedProcess[str]] = []
+    started: list[bool] = []
 
     def answer(request):  # noqa: ANN001, ANN202
         body = str(request.json)
         if _is_commit_message_call(request):
-            if "hello" not in body and not other:  # B's message: run A to the end first
+            if "hello" not in body and not started:  # B's message: run A to the end first
+                started.append(True)  # once, even if B's call times out and is retried
                 other.append(subprocess.run(
                     [ingle, "--batch", "--repo", str(repo), "--gates", "off", "--json", "--yes",
                      "-m", "A: say hello", "greet.py"],
@@ -72,7 +74,7 @@ def test_two_ingle_processes_never_revert_each_others_commit(repo, fake_ollama, 
     # Whichever landed first (on a loaded machine B's message call may time out before A
     # finishes), the other refused: each committed edit is still in the file.
     landed = {"A": other[0].returncode == 0, "B": b_status == 0}
-    assert landed["A"] != landed["B"], (b_status, other[0].stdout[-2000:])
+    assert landed["A"] != landed["B"], (b_status, other[0].stdout[-3000:], other[0].stderr[-2000:])
     if landed["A"]:
         assert final == 'def greet():\n    return "hello"\n'
         assert events(capsys.readouterr().out)[-1]["outcome"] == "refused"
