@@ -56,6 +56,17 @@ def test_a_stream_without_usage_is_counted_by_the_servers_tokenizer_and_marked(
         call = last_call(capsys)
         assert (call["prompt_tokens"], call["output_tokens"]) == (11, 4)
         assert call["token_source"] == "tokenizer"
+        assert main(["log", "-n", "1"]) == 0
+        assert "~11+4 tok (tokenizer estimate)" in capsys.readouterr().out
+
+
+def test_the_status_bar_marks_estimated_counts():
+    from ingle.tui.panes.chat.status import ChatStatusInfo as StatusInfo
+
+    info = StatusInfo(repo="r", persona="coder", answer_tokens=12, tokens_per_s=3.0)
+    assert "12 tok · 3 tok/s" in info.segments()
+    info = info.model_copy(update={"tokens_estimated": True})
+    assert "~12 tok (estimated) · 3 tok/s" in info.segments()
 
 
 def test_without_a_tokenizer_the_count_is_a_characters_estimate_and_says_so(ingle_home, capsys):
