@@ -81,6 +81,7 @@ class _Planner:
         if block.problem:
             self._refuse(index, block, "malformed", f"the block is incomplete: {block.problem}")
             return
+        block = self._chat_file_by_suffix(block)
         verdict = check_edit_path(
             block.path,
             self.root,
@@ -110,6 +111,30 @@ class _Planner:
                 )  # fmt: skip
         else:
             self._search_replace(index, block, rel, current, verdict.note)
+
+    def _chat_file_by_suffix(self, block: EditBlock) -> EditBlock:
+        """A path that does not exist (`path/to/sample.txt`, copied from a prompt's
+        example) is the chat file it ends with, when exactly one matches best: an edit
+        to the file the person meant, never a new file beside it."""
+        rel = normalise(block.path).path
+        if rel is None or rel in self.chat or rel in self.working or (self.root / rel).exists():
+            return block
+        parts = rel.split("/")
+        scored: list[tuple[int, str]] = []
+        for chat in self.chat:
+            theirs = chat.split("/")
+            k = 0
+            while k < min(len(parts), len(theirs)) and parts[-1 - k] == theirs[-1 - k]:
+                k += 1
+            if k:
+                scored.append((k, chat))
+        if not scored:
+            return block
+        best = max(k for k, _ in scored)
+        matches = [chat for k, chat in scored if k == best]
+        if len(matches) != 1:
+            return block
+        return block.model_copy(update={"path": matches[0]})
 
     def _path_refused(self, index: int, block: EditBlock, verdict: PathVerdict) -> None:
         code = verdict.refusal or "bad_path"
