@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,6 @@ from ingle.core.agent.candidate_tree import candidate_tree
 from ingle.validators.results import Diagnostic, GateResult, GateStatus, Severity, verdict
 
 if TYPE_CHECKING:
-    from ingle.core.agent.turn_types import GateCheck
     from ingle.validators.registry import GateRunner
 
 GateSelection = str | Sequence[str]  # "auto", "off", or gate names
@@ -59,7 +58,7 @@ class GateBaselines:
 
 def gate_check_for(
     runner: GateRunner, root: Path, selection: GateSelection, baselines: GateBaselines
-) -> GateCheck | None:
+) -> Callable[[dict[str, str]], AsyncIterator[JudgedGate]] | None:
     """The turn's gate step for "auto" (every gate that applies), "off", or named gates."""
     if selection == "off":
         return None

@@ -13,7 +13,8 @@ from ingle.core.agent.candidate_tree import candidate_tree
 from ingle.core.test_runs.models import TestRunResult, TestStatus
 
 if TYPE_CHECKING:
-    from ingle.core.agent.turn_types import TestCheck
+    from collections.abc import Awaitable, Callable
+
     from ingle.core.config.settings import Settings
 
 _NOT_PASSING = (TestStatus.FAILED, TestStatus.ERROR, TestStatus.TIMED_OUT)
@@ -54,7 +55,7 @@ class TestBaselines:
 def test_check_for(
     settings: Settings, root: Path, tools_dir: Path, full: bool = False,
     baselines: TestBaselines | None = None,
-) -> TestCheck:
+) -> Callable[[dict[str, str], float], Awaitable[JudgedTests | None]]:
     """Run the configured (trusted) or detected test command on each candidate; related
     tests first where the tool allows. None when the repository has no tests we know of.
     A failing candidate is compared with the same tests on the original files."""

@@ -117,7 +117,12 @@ class _Planner:
         example) is the chat file it ends with, when exactly one matches best: an edit
         to the file the person meant, never a new file beside it."""
         rel = normalise(block.path).path
-        if rel is None or rel in self.chat or rel in self.working or (self.root / rel).exists():
+        if rel is None or rel in self.chat or rel in self.working:
+            return block
+        try:
+            if (self.root / rel).exists():
+                return block
+        except OSError:  # a name too long for the file system: the path check refuses it
             return block
         parts = rel.split("/")
         scored: list[tuple[int, str]] = []
