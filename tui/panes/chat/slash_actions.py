@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ingle.core.agent.approvals import ApprovalRequest
 from ingle.core.agent.saved_session import ConversationEntry
+from ingle.core.errors import IngleError
 from ingle.tui.panes.chat.controls import ChatControls
 from ingle.tui.panes.chat.slash_commands import BY_NAME, ParsedCommand, help_markdown
 from ingle.tui.panes.chat.turn_presenter import shell_note, step
@@ -40,6 +41,7 @@ class SlashActions:
     def __init__(self, screen: ChatControls) -> None:
         self.screen = screen
         self.pending_ab: Trial | None = None  # a blind A/B waiting for the user's pick
+        self.forgotten: list[int] = []  # memories /forget archived, for /forget undo
 
     @property
     def engine(self):
@@ -237,6 +239,55 @@ class SlashActions:
                     for i, x in enumerate(trial.shown, start=1)]
         self.note("\n\n---\n\n".join(sections))
         self.say("which is better? /ab 1, /ab 2 or /ab tie (labels are shown after the pick)")
+
+    async def do_remember(self, command: ParsedCommand) -> None:
+        if not command.argument:
+            self.say("/remember needs the text, e.g. /remember I deploy on Fridays", "warn")
+            return
+        try:
+            result = self.engine.memories.add(self.engine.session.persona, command.argument)
+        except IngleError as exc:
+            self.say(exc.message, "warn")
+            return
+        verb = "remembered" if result.created else "already remembered as"
+        self.say(f"{verb} #{result.memory.id}: {result.memory.text}", "ok")
+
+    async def do_forget(self, command: ParsedCommand) -> None:
+        memories = self.engine.memories
+        words = command.words
+        try:
+            if words == ["undo"]:
+                if not self.forgotten:
+                    self.say("nothing forgotten in this conversation to bring back", "warn")
+                    return
+                memory = memories.restore(self.forgotten.pop())
+                self.say(f"restored #{memory.id}: {memory.text}", "ok")
+                return
+            if len(words) != 1 or not words[0].lstrip("#").isdigit():
+                self.say("/forget needs a memory id (/memories lists them), or undo", "warn")
+                return
+            memory = memories.forget(int(words[0].lstrip("#")))
+        except IngleError as exc:
+            self.say(exc.message, "warn")
+            return
+        self.forgotten.append(memory.id)
+        self.say(f"forgot #{memory.id}: {memory.text} (/forget undo brings it back)", "ok")
+
+    async def do_memories(self, command: ParsedCommand) -> None:
+        memories, persona = self.engine.memories, self.engine.session.persona
+        try:
+            found = ([s.memory for s in memories.search(persona, command.argument)]
+                     if command.argument else memories.list(persona, limit=50))
+        except IngleError as exc:
+            self.say(exc.message, "warn")
+            return
+        if not found:
+            self.note(f"No memories of {persona}" + (f" match '{command.argument}'." if command.argument
+                      else " yet: /remember TEXT adds one."))
+            return
+        lines = [f"- `#{m.id}`{' (pinned)' if m.pinned else ''} {m.text}" for m in found]
+        self.note(f"**Memories of {persona}** (core {memories.core_block(persona).fill})\n\n"
+                  + "\n".join(lines))
 
     async def do_help(self, command: ParsedCommand) -> None:
         self.note(help_markdown() + KEYS_HELP + panes_help())

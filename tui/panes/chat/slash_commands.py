@@ -47,6 +47,9 @@ _COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(name="ab", args="A B PROMPT | 1|2|tie",
                  help="blind A/B of two persona versions or models (my-coder@1 my-coder@2 ...); "
                  "then pick"),
+    SlashCommand(name="remember", args="TEXT", help="remember TEXT for this persona (a memory)"),
+    SlashCommand(name="forget", args="ID | undo", help="forget memory ID (archived; /forget undo brings it back)"),
+    SlashCommand(name="memories", args="[QUERY]", help="this persona's memories (those matching QUERY)"),
     SlashCommand(name="help", help="list these commands and the keys"),
     SlashCommand(name="quit", help="leave Ingle (the conversation is saved)"),
 )

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 from ingle.tui.error_text import describe_error
 from ingle.tui.panes.base import Pane, PaletteEntry
 from ingle.tui.panes.personas.form import PersonaForm
+from ingle.tui.panes.personas.memory_section import MemorySection
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from ingle.core.lab.creator import CreatorSession, Proposal
     from ingle.core.lab.models import PersonaSummary
     from ingle.core.lab.service import LabService
+    from ingle.core.memories.service import MemoryService
     from ingle.core.workbench import Workbench
     from ingle.memory.persona_versions import PersonaVersion
     from ingle.personas.model import Persona
@@ -48,6 +50,7 @@ class PersonasPane(Pane):
         Binding("h", "tab('history')", "History", id="personas.history"),
         Binding("c", "tab('creator')", "Creator", id="personas.creator"),
         Binding("x", "export", "Export", id="personas.export"),
+        Binding("m", "tab('memory')", "Memory", id="personas.memory"),
         Binding("ctrl+s", "save", "Save", id="personas.save", priority=True),
         Binding("ctrl+r", "run_test", "Run test", id="personas.run", priority=True),
         Binding("ctrl+n", "new", "New", id="personas.new", priority=True),
@@ -64,6 +67,7 @@ class PersonasPane(Pane):
         self.history: list[PersonaVersion] = []
         self.creator: CreatorSession | None = None
         self.export_format = 0
+        self.memories: MemoryService | None = None
 
     def compose_pane(self) -> ComposeResult:
         with Horizontal():
@@ -94,6 +98,8 @@ class PersonasPane(Pane):
                                          "and proposes it after every answer.", id="creator-log",
                                          markup=False)
                         yield Input(placeholder="your answer (Enter)", id="creator-input")
+                with TabPane("Memory", id="memory"):
+                    yield MemorySection(id="memory-section")
                 with TabPane("Export", id="export"):
                     with VerticalScroll(classes="panel"):
                         yield Static("", id="export-progress", markup=False)
@@ -106,7 +112,10 @@ class PersonasPane(Pane):
     def workbench_ready(self, workbench: Workbench) -> None:
         from ingle.core.lab.service import LabService
 
+        from ingle.core.memories.service import MemoryService
+
         self.service = LabService(workbench)
+        self.memories = MemoryService(workbench)
         self.reload()
 
     def status_fields(self) -> list[str]:
@@ -164,6 +173,8 @@ class PersonasPane(Pane):
         self.query_one(PersonaForm).load(resolved.persona)
         self._show_prompt(resolved.persona)
         self.load_history(resolved.name)
+        if self.memories is not None:
+            self.query_one(MemorySection).show(self.memories, resolved.name)
         self._render_export()
         self.refresh_status()
 
