@@ -22,7 +22,7 @@ from ingle.memory.token_calibration import load_calibration
 from tests.fakes.ollama_server import FakeOllama
 from tests.fakes.script import Reply
 from tests.git_env import git, make_repo
-from tests.test_context_planner import big_module
+from tests.context.test_context_planner import big_module
 
 RESTOCK = "        supplier.order(item.sku, 10 - item.count)\n"
 GOOD = f"src/big.py\n```python\n<<<<<<< SEARCH\n{RESTOCK}=======\n{RESTOCK.replace('10', '20')}>>>>>>> REPLACE\n```\n"

@@ -18,7 +18,7 @@ import pytest
 
 from ingle.core.edits import EditPlan, ParsedReply, parse_reply, plan_edits, write_atomically
 
-CORPUS = Path(__file__).parent / "edit_corpus"
+CORPUS = Path(__file__).parents[1] / "edit_corpus"
 CASES = sorted(CORPUS.glob("*.toml"))
 SECRET = b"outside the repository: must never change\n"
 
