@@ -177,3 +177,35 @@ async def test_persona_versions_are_subjects(fake_ollama, suite_dir):
         "my-generalist@1 x qwen3:8b", "my-generalist@2 x qwen3:8b"]
     systems = {b["messages"][0]["content"] for b in chat_bodies(fake_ollama)}
     assert len(systems) == 2 and any("Be terse." in s for s in systems)
+
+
+async def test_pass_within_r_repairs_feeds_the_failed_checks_back(fake_ollama, suite_dir):
+    write_suite(suite_dir, "repair", '''
+repairs = 2
+[[cases]]
+id = "capital"
+prompt = "Capital of France?"
+expected = "Paris"
+checks = [{ type = "contains" }]
+''')
+
+    def respond(request):  # noqa: ANN001, ANN202
+        feedback = [m["content"] for m in request.json["messages"]
+                    if "Your answer failed these checks" in m["content"]]
+        return Reply(text="Paris" if feedback else "Lyon")
+
+    fake_ollama.respond_with(respond)
+    wb = open_workbench()
+    try:
+        service = EvalService(wb)
+        suite = service.load_suite("repair")
+        report = await service.run(suite, service.subjects(suite))
+        samples = rows.samples_of(wb.store, report.run.id)
+    finally:
+        await wb.aclose()
+    metrics = report.subjects[0].metrics
+    assert metrics["pass@1"] == 0.0 and metrics["pass_within_2_repairs"] == 1.0
+    assert [(s.attempt, s.output) for s in samples] == [(0, "Lyon"), (1, "Paris")]
+    repaired = json.loads(samples[1].request_json)["messages"]
+    assert repaired[-2] == {"role": "assistant", "content": "Lyon"}
+    assert "'Paris' not in the reply" in repaired[-1]["content"]
