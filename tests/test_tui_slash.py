@@ -58,7 +58,7 @@ async def test_modes_models_personas_and_thinking(tui_repo) -> None:
         assert session.mode == "code"
         await submit(pilot, chat, "/model qwen3:4b")
         assert session.model == "qwen3:4b" and chat.status.info.model == "qwen3:4b"
-        await submit(pilot, chat, "/model")
+        await submit(pilot, chat, "/model default")
         assert session.model is None
         await submit(pilot, chat, "/persona")
         listing = last(chat)

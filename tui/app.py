@@ -127,9 +127,13 @@ class IngleApp(App[int]):
         self.workbench_opened.publish(self.workbench)
 
     def _open_failed(self, message: str) -> None:
+        # One state, on the chat pane (which subscribes): what failed, where, what to do.
         self.open_error = message
         self.open_failed.publish(message)
-        self.notify(message, title="Could not open", severity="error", timeout=30)
+
+    async def action_quit(self) -> None:
+        """Quit; exit status 2 when the session never opened (bad config or input)."""
+        self.exit(return_code=2 if self.open_error is not None else 0)
 
     # -- approvals --------------------------------------------------------------------
 

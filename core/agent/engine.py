@@ -25,6 +25,7 @@ from ingle.core.agent.test_gate import TestBaselines, run_repository_tests, test
 from ingle.core.agent.turn import run_turn
 from ingle.core.agent.turn_types import TurnDeps, TurnOptions
 from ingle.core.backends.base import ModelBackend
+from ingle.core.backends.inventory import EndpointInventory
 from ingle.core.backends.types import ChatMessage, ThinkSetting
 from ingle.core.config.ladder import Rung
 from ingle.core.config.settings import Settings
@@ -47,7 +48,7 @@ from ingle.core.routing.router import (
 from ingle.core.routing.task_classifier import classify_task
 from ingle.core.routing.vram_probe import VramCache
 from ingle.core.test_runs.models import TestRunResult
-from ingle.core.vcs import IngleRepo, UndoResult, open_repo
+from ingle.core.vcs import CommitInfo, IngleRepo, UndoResult, open_repo
 from ingle.core.workbench import Workbench
 from ingle.memory.call_log import CallRecord
 from ingle.core.lab.versions import resolve_persona
@@ -203,6 +204,16 @@ class Engine:
         )
         return [(e.input, e.output) for e in chosen]
 
+    async def model_inventory(self) -> EndpointInventory:
+        """The first model's endpoint: whether it answers and what it has installed (the
+        app's first screen and `/model`). A dead server is `unreachable`, not an exception."""
+        from ingle.core.backends.inventory import inventory
+        from ingle.core.backends.registry import default_endpoint
+        from ingle.personas.model import ModelRef
+
+        ref = ModelRef.parse(self.session.model) if self.session.model else self.persona.model_ref
+        return await inventory(self.settings, ref.endpoint or default_endpoint(self.settings))
+
     def claude_spent_today(self) -> float:
         from ingle.memory.ledger import claude_spend_since, local_midnight
 
@@ -292,11 +303,15 @@ class Engine:
 
         return recent_calls(self.store, limit)
 
-    def init_git(self) -> None:
-        """Create a git repository at the root (the app's /init)."""
+    def init_git(self) -> CommitInfo | None:
+        """Create a git repository at the root and commit what is there (not ignored) as the
+        user's first commit, so the first turn's change has a commit to undo to (the app's
+        /init). None when the directory is empty."""
         from ingle.core.vcs import init_repo
 
         self.repo = init_repo(self.root)
+        files = [p for p in self.repo.run("ls-files", "--others", "--exclude-standard", "-z").split("\0") if p]
+        return self.repo.commit_user_changes(files, "Initial commit") if files else None
 
     def clear(self) -> None:
         self.session.history.clear()

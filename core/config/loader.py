@@ -189,7 +189,32 @@ def _explain(exc: ValidationError, sources: dict[str, str]) -> str:
     for err in exc.errors():
         dotted = ".".join(str(p) for p in err["loc"])
         origin = source_of(sources, dotted)
+        line = _line_of(origin, dotted)
+        at = f" (line {line})" if line else ""
         value = err.get("input")
         shown = "" if isinstance(value, dict) else f" (got {value!r})"
-        lines.append(f"{origin}: key '{dotted}': {err['msg']}{shown}")
+        lines.append(f"{origin}: key '{dotted}'{at}: {err['msg']}{shown}")
     return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+def _line_of(origin: str, dotted: str) -> int | None:
+    """The line in a config file that sets `dotted` (its last key under its table), so the
+    message can name it; None when the origin is not a file or the line is not found."""
+    path = Path(origin)
+    if not path.suffix == ".toml" or not path.is_file():
+        return None
+    *table, key = [part for part in dotted.split(".") if not part.isdigit()] or [""]
+    current: list[str] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for number, text in enumerate(lines, 1):
+        stripped = text.strip()
+        if stripped.startswith("["):
+            current = stripped.strip("[]").strip().split(".")
+            continue
+        name = stripped.partition("=")[0].strip().strip('"')
+        if "=" in stripped and (current + name.split("."))[-len(table) - 1:] == [*table, key]:
+            return number
+    return None

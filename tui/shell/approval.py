@@ -1,4 +1,8 @@
-"""Asks before edits are written or a command runs: y yes, a always (edits), n no."""
+"""Asks before edits are written or a command runs: y yes, a always (edits), n no.
+
+For edits the diff is already in the conversation (shown once): the dialog sits at the
+bottom with the files and their +/- counts, leaving the diff readable above; `d` shows it
+in the dialog too."""
 
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ class ApprovalScreen(ModalScreen[Answer]):
         Binding("y", "answer('yes')", "Yes", id="approval.yes"),
         Binding("a", "answer('always')", "Yes to all edits this session", id="approval.always"),
         Binding("n,escape", "answer('no')", "No", id="approval.no"),
+        Binding("d", "toggle_diff", "Diff here", id="approval.diff"),
     ]
 
     def __init__(self, request: ApprovalRequest, future: asyncio.Future[Answer]) -> None:
@@ -37,16 +42,21 @@ class ApprovalScreen(ModalScreen[Answer]):
         self.future = future
 
     def compose(self) -> ComposeResult:
+        edits = self.request.kind == "apply_edits"
+        self.set_class(edits, "-edits")
         with Vertical(id="approval"):
             yield Static(Content.styled(TITLES[self.request.kind], "bold"), id="approval-title")
-            yield Static(Content(self.request.summary), id="approval-summary")
+            summary = self.request.summary
+            if edits and self.request.detail:
+                summary += f": {diff_counts(self.request.detail)} (the diff is above; d shows it here)"
+            yield Static(Content(summary), id="approval-summary")
             if self.request.detail:
                 detail = (
                     colour_diff(self.request.detail)
                     if self.request.kind == "apply_edits"
                     else Content(self.request.detail)
                 )
-                with VerticalScroll(id="approval-detail"):
+                with VerticalScroll(id="approval-detail", classes="-hidden" if edits else ""):
                     yield Static(detail)
             yield Footer()
 
@@ -57,7 +67,12 @@ class ApprovalScreen(ModalScreen[Answer]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "answer" and parameters == ("always",):
             return self.request.kind == "apply_edits"
+        if action == "toggle_diff":
+            return self.request.kind == "apply_edits" and bool(self.request.detail)
         return True
+
+    def action_toggle_diff(self) -> None:
+        self.query_one("#approval-detail").toggle_class("-hidden")
 
     def action_answer(self, answer: Answer) -> None:
         if not self.future.done():
@@ -67,3 +82,20 @@ class ApprovalScreen(ModalScreen[Answer]):
     def _close_if_open(self) -> None:
         if self.is_current and self.future.cancelled():
             self.dismiss("no")
+
+
+def diff_counts(diff: str) -> str:
+    """`greet.py +2 -2, app.py +1` from a unified diff."""
+    counts: dict[str, list[int]] = {}
+    current = None
+    for line in diff.splitlines():
+        if line.startswith("+++ "):
+            current = line[4:].removeprefix("b/")
+            counts.setdefault(current, [0, 0])
+        elif line.startswith("--- "):
+            continue
+        elif current is not None and line.startswith("+"):
+            counts[current][0] += 1
+        elif current is not None and line.startswith("-"):
+            counts[current][1] += 1
+    return ", ".join(f"{path} +{added} -{removed}" for path, (added, removed) in counts.items())

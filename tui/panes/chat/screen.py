@@ -10,9 +10,10 @@ import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
+from textual.worker import Worker, WorkerState
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 
 from ingle.core.agent.saved_session import ConversationEntry, OpenedSession
@@ -25,11 +26,13 @@ from ingle.tui.panes.chat.slash_actions import SlashActions, shell_request, thin
 from ingle.tui.panes.chat.slash_commands import UnknownCommand, parse_slash
 from ingle.tui.panes.chat.status import ChatStatus
 from ingle.tui.panes.chat.turn_presenter import TurnPresenter, shell_note, step
+from ingle.tui.panes.chat.welcome import models_note, server_line, welcome
 from ingle.tui.panes.chat.widgets.completion_menu import CompletionMenu
 from ingle.tui.panes.chat.widgets.files_panel import FilesPanel
 from ingle.tui.panes.chat.widgets.prompt_input import PromptInput
 from ingle.tui.panes.chat.widgets.transcript import Transcript
 from ingle.tui.shell.approver import TuiApprover
+from ingle.tui.widgets.thinking_block import ThinkingBlock
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from ingle.core.agent.engine import Engine
 
 _MENTION = re.compile(r"(?:^|\s)@(\S+)")
+_WORD = re.compile(r"[^\s`'\"(),;:!?]+")
 THINK_CYCLE: list[Any] = [None, True, False]
 
 
@@ -51,11 +55,14 @@ class ChatPane(Pane):
         Binding("ctrl+t", "toggle_think", "Thinking", id="chat.think"),
         Binding("f4", "toggle_auto_edits", "Auto-apply edits", id="chat.auto_edits"),
         Binding("f1", "help", "Help", id="chat.help"),
+        Binding("ctrl+o", "open_thinking", "Thought", id="chat.thought"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.opened: OpenedSession | None = None
+        self.queued: list[tuple[str, str | None, str | None]] = []  # typed during a turn
+        self.last_presenter: TurnPresenter | None = None
         self.open_error: str | None = None  # why the session could not be opened
         self.source = CompletionSource()
         self.history = PromptHistory()
@@ -79,7 +86,9 @@ class ChatPane(Pane):
 
     def compose_pane(self) -> ComposeResult:
         with Horizontal(id="main"):
-            yield self.transcript
+            with Vertical(id="conversation"):
+                yield self.transcript
+                yield self.transcript.below
             yield self.files_panel
         yield self.menu
         yield self.prompt
@@ -101,6 +110,7 @@ class ChatPane(Pane):
     def _open_failed(self, message: str) -> None:
         self.open_error = message
         self.transcript.add_entry(step(f"Ingle could not open: {message}", "fail"))
+        self.transcript.add_entry(step("Fix it and start Ingle again. Ctrl+Q quits (exit status 2).", "info"))
         self.status.set(repo="not open")
 
     # -- the session ------------------------------------------------------------------
@@ -121,9 +131,32 @@ class ChatPane(Pane):
                 f"{engine.root} is not a git repository: edits would be written without a commit "
                 "to undo them. /init creates one.", "warn",
             ))
+        if not opened.entries:  # a new conversation: where, who, and what to type first
+            files = self.source.files
+            self.transcript.add_entry(welcome(engine, files[0] if files else None))
+            self.check_model_server()
         self.files_changed()
         self.refresh_status()
         self.host.refresh_spend()
+
+    @work(exclusive=True, group="server", exit_on_error=False)
+    async def check_model_server(self) -> None:
+        """The first screen says whether the server answers and the model is installed."""
+        engine = self.engine
+        try:
+            inventory = await engine.model_inventory()
+        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
+            self.transcript.add_entry(step(describe_error(exc), "warn"))
+            return
+        text, style = server_line(inventory, engine.first_model())
+        self.transcript.add_entry(step(text, style))
+
+    @work(exclusive=True, group="server", exit_on_error=False)
+    async def list_models(self) -> None:
+        """`/model`: what the server has installed."""
+        engine = self.engine
+        inventory = await engine.model_inventory()
+        self.add_entry(models_note(inventory, engine.first_model(), engine.session.model is not None))
 
     def add_entry(self, entry: ConversationEntry) -> None:
         self.transcript.add_entry(entry)
@@ -190,6 +223,9 @@ class ChatPane(Pane):
     # -- input ------------------------------------------------------------------------
 
     async def on_prompt_input_submitted(self, event: PromptInput.Submitted) -> None:
+        if self.open_error is not None:
+            self.transcript.add_entry(step(f"Ingle could not open: {self.open_error}", "fail"))
+            return
         if self.opened is None:
             self.notify("Still opening the repository; try again in a moment.", severity="warning")
             return
@@ -233,12 +269,40 @@ class ChatPane(Pane):
     def start_turn(
         self, instruction: str, mode: str | None = None, escalate: str | None = None
     ) -> None:
-        mentioned = [m for m in _MENTION.findall(instruction) if m in set(self.source.files)]
-        if mentioned:
-            self._add_mentions(mentioned)
+        if self.turn_running:
+            # Typed while a turn streams: sent when it ends (Esc still interrupts it).
+            self.queued.append((instruction, mode, escalate))
+            self.add_entry(step(f"queued: {instruction} (sent when this turn ends; Esc interrupts it)", "dim"))
+            self.status.set(queued=len(self.queued))
+            return
+        named = self.named_files(instruction)
+        if named:
+            self._add_mentions(named)
         self.add_entry(ConversationEntry(kind="user", text=instruction))
         self.save_session_title(instruction)
         self._run_turn(instruction, mode, escalate)
+
+    @property
+    def turn_running(self) -> bool:
+        return any(w.group == "turn" and not w.is_finished for w in self.workers)
+
+    def named_files(self, instruction: str) -> list[str]:
+        """Repository files the message names (`@greet.py`, or just `greet.py` or
+        `src/util.py`): added to the chat before the model is asked, not after."""
+        files = set(self.source.files)
+        words = [m for m in _MENTION.findall(instruction)] + _WORD.findall(instruction)
+        named = []
+        for word in words:
+            path = word.lstrip("@").rstrip(".")
+            if path in files and path not in named:
+                named.append(path)
+        return named
+
+    def _send_queued(self) -> None:
+        if self.queued and not self.turn_running:
+            instruction, mode, escalate = self.queued.pop(0)
+            self.status.set(queued=len(self.queued))
+            self.start_turn(instruction, mode, escalate)
 
     def save_session_title(self, instruction: str) -> None:
         if self.opened is not None and not self.opened.conversation.title:
@@ -246,7 +310,13 @@ class ChatPane(Pane):
 
     @work(exclusive=True, group="turn", exit_on_error=False)
     async def _run_turn(self, instruction: str, mode: str | None, escalate: str | None = None) -> None:
-        presenter = TurnPresenter(self.transcript, self.status, self.save_entries)
+        code = (mode or self.engine.session.mode) == "code"
+        self.approver.waited_s = 0.0
+        presenter = TurnPresenter(
+            self.transcript, self.status, self.save_entries, fold_edits=code,
+            waited_s=lambda: self.approver.waited_s,
+        )
+        self.last_presenter = presenter
         self.status.set(busy=True)
         try:
             async for event in self.engine.run_turn(
@@ -271,12 +341,37 @@ class ChatPane(Pane):
             self.files_changed()
             self.host.refresh_spend()
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A turn (or /test, /compact) ended: send what was queued, unless interrupted."""
+        if event.worker.group != "turn" or not event.worker.is_finished:
+            return
+        if event.state == WorkerState.CANCELLED:
+            self._restore_queued()
+        else:
+            self._send_queued()
+
+    def _restore_queued(self) -> None:
+        """An interrupted turn sends nothing queued: the queued text goes back to the prompt."""
+        if not self.queued:
+            return
+        texts = [instruction for instruction, _, _ in self.queued]
+        self.queued.clear()
+        self.status.set(queued=0)
+        current = self.prompt.text.strip()
+        self.prompt.load_text("\n\n".join([*texts, current] if current else texts))
+        self.add_entry(step("the queued message is back in the prompt, not sent", "dim"))
+
     @work(exclusive=True, group="turn", exit_on_error=False)
     async def run_tests_now(self) -> None:
         """`/test`: the repository's tests on its current state, shown like a gate result."""
         from ingle.core.agent.turn_report import tests_event
 
+        from ingle.core.test_runs import resolve_test_command
+
         presenter = TurnPresenter(self.transcript, self.status, self.save_entries)
+        command = resolve_test_command(self.engine.settings.tests, self.engine.root)
+        if command is not None:  # the run may take minutes: say what runs, at once
+            self.add_entry(step(f"running the tests: {command.shown()}…", "dim"))
         self.status.set(busy=True)
         try:
             result = await self.engine.run_tests()
@@ -331,6 +426,18 @@ class ChatPane(Pane):
 
     # -- keys -------------------------------------------------------------------------
 
+    def on_prompt_input_page_requested(self, event: PromptInput.PageRequested) -> None:
+        self.transcript.page(event.up)
+
+    def action_open_thinking(self) -> None:
+        """Open (or fold again) the latest thinking block."""
+        blocks = self.transcript.query(ThinkingBlock)
+        if blocks:
+            block = blocks.last()
+            block.collapsed = not block.collapsed
+            if not block.collapsed:
+                self.transcript.scroll_to_widget(block, animate=False)
+
     def action_toggle_files(self) -> None:
         self.files_panel.toggle_class("-shown")
 
@@ -374,7 +481,7 @@ class ChatPane(Pane):
         for persona in engine.personas():
             yield PaletteEntry(f"Persona: {persona.name}", persona.persona.description, line(f"/persona {persona.name}"))
         models = sorted({*engine.settings.models, *engine.settings.roles.values()})
-        yield PaletteEntry("Model: the persona's own", "clear the model override", line("/model"))
+        yield PaletteEntry("Model: the persona's own", "clear the model override", line("/model default"))
         for model in models:
             yield PaletteEntry(f"Model: {model}", "use this model first", line(f"/model {model}"))
         yield PaletteEntry("Toggle thinking", "auto → on → off for the first attempt", line("/think"))

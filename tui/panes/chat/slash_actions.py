@@ -22,7 +22,8 @@ THINK_WORDS: dict[str, bool | str | None] = {
 KEYS_HELP = (
     "\n**Keys**: Enter send · Shift+Enter or Ctrl+J new line · Up/Down history · "
     "Tab complete · Esc interrupt · Ctrl+P commands · Ctrl+B files · F3 model log · "
-    "Ctrl+T thinking · F4 auto-apply edits · Ctrl+Q quit\n"
+    "Ctrl+T thinking · Ctrl+O open the last thought · PageUp/PageDown scroll while typing · "
+    "F4 auto-apply edits · Ctrl+Q quit\n"
 )
 
 
@@ -69,6 +70,9 @@ class SlashActions:
         self.screen.files_changed()
 
     async def do_drop(self, command: ParsedCommand) -> None:
+        if not command.words and not self.engine.session.chat_files:
+            self.say("no files in the chat to drop", "dim")
+            return
         words = command.words or list(self.engine.session.chat_files)
         dropped = self.engine.drop_files(words)
         self.say(f"dropped {', '.join(dropped)}" if dropped else "none of those were in the chat")
@@ -127,8 +131,12 @@ class SlashActions:
             self.say(f"committed {info.short_sha} as yours: {info.subject}", "ok")
 
     async def do_model(self, command: ParsedCommand) -> None:
-        self.engine.set_model(command.argument or None)
-        self.say(f"model: {command.argument or 'the persona’s own'}")
+        if not command.argument:
+            self.screen.list_models()
+            return
+        default = command.argument == "default"
+        self.engine.set_model(None if default else command.argument)
+        self.say(f"model: {'the persona’s own' if default else command.argument}")
         self.screen.refresh_status()
 
     async def do_persona(self, command: ParsedCommand) -> None:
@@ -180,6 +188,8 @@ class SlashActions:
             state = "on" if self.engine.tests_enabled() else "off"
             self.say(f"the repository's tests on each candidate: {state}")
             return
+        if self._busy("/test"):
+            return
         self.screen.run_tests_now()
 
     async def do_escalate(self, command: ParsedCommand) -> None:
@@ -193,12 +203,19 @@ class SlashActions:
         if self.engine.repo is not None:
             self.say(f"{self.engine.root} is already a git repository", "info")
             return
-        self.engine.init_git()
-        self.say(f"created a git repository in {self.engine.root}: every change is now a commit", "ok")
+        first = self.engine.init_git()
+        what = f"; first commit {first.short_sha}: {first.subject}" if first is not None else ""
+        self.say(f"created a git repository in {self.engine.root}: every change is now a commit{what}", "ok")
         self.screen.refresh_status()
 
     async def do_compact(self, command: ParsedCommand) -> None:
-        self.screen.compact()
+        if not self._busy("/compact"):
+            self.screen.compact()
+
+    def _busy(self, name: str) -> bool:
+        if self.screen.turn_running:
+            self.say(f"{name} waits for the running turn: try again when it ends (Esc interrupts it)", "warn")
+        return self.screen.turn_running
 
     async def do_run(self, command: ParsedCommand) -> None:
         if not command.argument:

@@ -32,7 +32,7 @@ _COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(name="undo", help="revert Ingle's last commit"),
     SlashCommand(name="diff", help="show the diff of Ingle's last commit"),
     SlashCommand(name="commit", args="[MESSAGE]", help="commit your uncommitted changes as your own"),
-    SlashCommand(name="model", args="[NAME]", help="use this model first (the persona's without NAME)"),
+    SlashCommand(name="model", args="[NAME|default]", help="list the installed models; NAME: use it first; default: the persona's"),
     SlashCommand(name="persona", args="[NAME]", help="switch persona (lists them without NAME)"),
     SlashCommand(name="think", args="[on|off|auto|low|medium|high]", help="thinking for the first attempt"),
     SlashCommand(name="clear", help="start a new conversation (files stay in the chat)"),

@@ -25,6 +25,7 @@ from ingle.core.agent.events import (
     UserChangesSaved,
 )
 from ingle.core.agent.saved_session import ConversationEntry
+from ingle.tui.panes.chat.edit_blocks import fold_edit_blocks
 from ingle.tui.panes.chat.status import ChatStatus
 from ingle.tui.widgets.streaming_markdown import StreamingMarkdown
 from ingle.tui.widgets.thinking_block import ThinkingBlock
@@ -56,10 +57,15 @@ class TurnPresenter:
         transcript: Transcript,
         status: ChatStatus,
         save: Callable[[list[ConversationEntry]], None],
+        *,
+        fold_edits: bool = False,
+        waited_s: Callable[[], float] = lambda: 0.0,
     ) -> None:
         self.transcript = transcript
         self.status = status
         self.save = save
+        self.fold_edits = fold_edits  # code mode: edit blocks fold to a line, the diff follows
+        self.waited_s = waited_s  # time the turn spent waiting for approvals: not its own
         self._answer: StreamingMarkdown | None = None
         self._thinking: ThinkingBlock | None = None
         self.finished: TurnFinished | None = None
@@ -125,7 +131,7 @@ class TurnPresenter:
             self.add(step(event.message, style))
         elif isinstance(event, TurnFinished):
             self.finished = event
-            self.add(self._summary(event))
+            self.add(self._summary(event, self.waited_s()))
             if event.error:
                 self.add(step(event.error, "fail"))
 
@@ -145,7 +151,11 @@ class TurnPresenter:
         if self._answer is not None:
             answer, self._answer = self._answer, None
             answer.remove_class("-live")
-            self.save([ConversationEntry(kind="answer", text=answer.source)])
+            text = answer.source
+            folded = fold_edit_blocks(text) if self.fold_edits else text
+            if folded != text:
+                self.transcript.replace(answer, StreamingMarkdown(folded, classes="answer"))
+            self.save([ConversationEntry(kind="answer", text=folded)])
 
     def _think(self, text: str) -> None:
         if self._answer is not None:
@@ -155,6 +165,7 @@ class TurnPresenter:
             self._thinking.add_class("-live")
             self.transcript.add(self._thinking)
         self._thinking.write(text)
+        self.transcript.note_output()
 
     def _answer_text(self, text: str) -> None:
         if self._thinking is not None:
@@ -163,6 +174,7 @@ class TurnPresenter:
             self._answer = StreamingMarkdown(classes="answer -live")
             self.transcript.add(self._answer)
         self._answer.write(text)
+        self.transcript.note_output()
 
     @staticmethod
     def _gate(event: GateRan) -> ConversationEntry:
@@ -172,14 +184,19 @@ class TurnPresenter:
         return step("\n".join(lines), _GATE_STYLES.get(event.status, "warn"))
 
     @staticmethod
-    def _summary(event: TurnFinished) -> ConversationEntry:
+    def _summary(event: TurnFinished, waited_s: float = 0.0) -> ConversationEntry:
         parts = [event.outcome.replace("_", " ")]
         if event.files_changed:
             parts.append(", ".join(event.files_changed))
         tokens = f"{event.prompt_tokens} prompt + {event.output_tokens} output tokens"
         if event.thinking_tokens:
             tokens += f" ({event.thinking_tokens} thinking)"
-        parts += [tokens, f"{event.duration_s:.1f}s"]
+        parts += [tokens, f"{turn_seconds(event, waited_s):.1f}s"]
         if event.cost_usd:
             parts.append(f"${event.cost_usd:.4f}")
         return step(" · ".join(parts), "summary")
+
+
+def turn_seconds(event: TurnFinished, waited_s: float) -> float:
+    """The turn's own time: waiting for the person to approve is not the turn's."""
+    return max(event.duration_s - waited_s, 0.0)

@@ -39,6 +39,12 @@ class PromptInput(TextArea):
     class CompletionAccepted(Message):
         completion: Completion
 
+    @dataclass
+    class PageRequested(Message):
+        """PageUp/PageDown while typing: the conversation scrolls, the prompt keeps focus."""
+
+        up: bool
+
     def __init__(
         self,
         menu: CompletionMenu,
@@ -61,7 +67,14 @@ class PromptInput(TextArea):
         await super()._on_key(event)
 
     def _handle(self, key: str) -> bool:
+        if key in ("pageup", "pagedown"):
+            self.post_message(self.PageRequested(up=key == "pageup"))
+            return True
         menu_open = self.menu.shown
+        if menu_open and key in ("tab", "enter") and not self._menu_matches_text():
+            # Typed faster than the menu follows (or pasted): the menu is stale.
+            menu_open = False
+            self.menu.hide()
         if menu_open and key == "enter" and self._word_is_complete():
             menu_open = False  # "/help" typed in full: Enter sends it
             self.menu.hide()
@@ -106,6 +119,17 @@ class PromptInput(TextArea):
         self.menu.hide()
         self.load_text(text)
         self.move_cursor(self.document.end)
+
+    def _menu_matches_text(self) -> bool:
+        """The menu's choice still completes the word before the cursor as it is now."""
+        chosen, context = self.menu.chosen, self.menu.context
+        if chosen is None or context is None:
+            return False
+        row, column = self.cursor_location
+        fresh = self.source.suggest(self.document.get_line(row)[:column], first_line=row == 0)
+        if fresh is None or fresh.start != context.start:
+            return False
+        return any(c.replacement == chosen.replacement for c in fresh.completions)
 
     def _word_is_complete(self) -> bool:
         chosen, context = self.menu.chosen, self.menu.context

@@ -64,6 +64,20 @@ class EarlierBar(Static):
     """
 
 
+class NewOutputBar(Static):
+    """Under the conversation while the reader is scrolled up and more has arrived."""
+
+    DEFAULT_CSS = """
+    NewOutputBar {
+        display: none;
+        color: $text-accent;
+        text-align: center;
+        background: $surface;
+    }
+    NewOutputBar.-shown { display: block; }
+    """
+
+
 class Transcript(VerticalScroll):
     DEFAULT_CSS = """
     Transcript {
@@ -83,6 +97,7 @@ class Transcript(VerticalScroll):
         # children change only once they are processed).
         self._shown: list[Widget] = []
         self.bar = EarlierBar()
+        self.below = NewOutputBar("▼ new output below: PageDown to follow it")
 
     def compose(self) -> ComposeResult:
         yield self.bar
@@ -99,7 +114,38 @@ class Transcript(VerticalScroll):
         self.mount(widget)
         self._shown.append(widget)
         self._prune()
+        self.note_output()
         return widget
+
+    def replace(self, old: Widget, new: Widget) -> None:
+        """Draw `new` where `old` is (a finished answer drawn again, shorter)."""
+        if old not in self._shown:
+            return
+        self.mount(new, after=old)
+        self._shown[self._shown.index(old)] = new
+        old.remove()
+
+    def note_output(self) -> None:
+        """New text arrived: if the reader is scrolled up, say so below the view."""
+        if self.is_anchor_released and not self._at_end():
+            self.below.add_class("-shown")
+
+    def _at_end(self) -> bool:
+        return self.scroll_y >= self.max_scroll_y
+
+    def follow(self) -> None:
+        """Back to the end, following new output again."""
+        self.below.remove_class("-shown")
+        self.scroll_end(animate=False)
+        self.anchor()
+
+    def page(self, up: bool) -> None:
+        if up:
+            self.scroll_page_up(animate=False)
+        elif self.scroll_y + self.scrollable_content_region.height >= self.max_scroll_y:
+            self.follow()  # the last page: follow new output again
+        else:
+            self.scroll_page_down(animate=False)
 
     def add_entry(self, entry: ConversationEntry) -> Widget:
         return self.add(widget_for(entry))
@@ -171,5 +217,7 @@ class Transcript(VerticalScroll):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
+        if new >= self.max_scroll_y:
+            self.below.remove_class("-shown")
         if new <= 0 < old and self.archived:
             self.show_earlier()
