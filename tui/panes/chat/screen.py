@@ -62,6 +62,7 @@ class ChatPane(Pane):
         super().__init__()
         self.opened: OpenedSession | None = None
         self.queued: list[tuple[str, str | None, str | None]] = []  # typed during a turn
+        self.waiting_lines: list[str] = []  # typed before the session was open
         self.last_presenter: TurnPresenter | None = None
         self.open_error: str | None = None  # why the session could not be opened
         self.source = CompletionSource()
@@ -138,6 +139,13 @@ class ChatPane(Pane):
         self.files_changed()
         self.refresh_status()
         self.host.refresh_spend()
+        if self.waiting_lines:
+            self.run_worker(self._run_waiting_lines(), exit_on_error=False)
+
+    async def _run_waiting_lines(self) -> None:
+        lines, self.waiting_lines = self.waiting_lines, []
+        for line in lines:
+            await self.run_line(line)
 
     @work(exclusive=True, group="server", exit_on_error=False)
     async def check_model_server(self) -> None:
@@ -226,8 +234,9 @@ class ChatPane(Pane):
         if self.open_error is not None:
             self.transcript.add_entry(step(f"Ingle could not open: {self.open_error}", "fail"))
             return
-        if self.opened is None:
-            self.notify("Still opening the repository; try again in a moment.", severity="warning")
+        if self.opened is None:  # kept, and run as soon as the repository is open
+            self.waiting_lines.append(event.text)
+            self.transcript.add_entry(step(f"{event.text} (runs once the repository is open)", "dim"))
             return
         await self.run_line(event.text)
 
@@ -364,6 +373,7 @@ class ChatPane(Pane):
     @work(exclusive=True, group="turn", exit_on_error=False)
     async def run_tests_now(self) -> None:
         """`/test`: the repository's tests on its current state, shown like a gate result."""
+        from ingle.core.agent.test_gate import JudgedTests
         from ingle.core.agent.turn_report import tests_event
 
         from ingle.core.test_runs import resolve_test_command
@@ -378,7 +388,7 @@ class ChatPane(Pane):
             if result is None:
                 self.add_entry(step("no test command found: set [tests] command in your config", "warn"))
             else:
-                presenter.show(tests_event("", result))
+                presenter.show(tests_event("", JudgedTests(result=result)))
         except Exception as exc:  # noqa: BLE001 - shown, never a traceback
             self.add_entry(step(describe_error(exc), "error"))
         finally:
