@@ -67,13 +67,15 @@ async def ready(pilot) -> None:
 
 
 async def focus_settled(pilot) -> None:
-    """Focus arrives as a message: wait until the prompt has it, so its cursor (drawn only
-    while it has focus; it keeps it under a modal) is in every picture."""
+    """Focus and blur arrive as messages, and the cursor's drawing followed them late on a
+    loaded machine: the prompt gives focus up and the picture waits until it has, so no
+    picture has a cursor."""
     app = pilot.app
     chat = app.pane("chat")
 
     async def settled() -> None:
-        while not chat.prompt.has_focus:
+        chat.set_focus(None)
+        while chat.prompt.has_focus:
             await pilot.pause()
 
     await asyncio.wait_for(settled(), 20)
