@@ -13,6 +13,7 @@ from ingle.validators.results import GateResult, GateStatus
 if TYPE_CHECKING:
     from ingle.core.agent.gating import JudgedGate
     from ingle.core.agent.test_gate import JudgedTests
+    from ingle.core.test_runs.models import TestRunResult
 
 # What a failed turn tells the person (the repair prompts are for the model).
 _HEADLINES = {
@@ -72,7 +73,12 @@ def outcome_events(turn_id: str, plan: EditPlan, state: TurnState) -> list[TurnE
     return events
 
 
-def tests_event(turn_id: str, judged: JudgedTests) -> TestsRan:
+def tests_event(turn_id: str, judged: JudgedTests | TestRunResult) -> TestsRan:
+    """A test run as an event; a plain run (`/test` on the repository) judges nothing."""
+    from ingle.core.agent.test_gate import JudgedTests
+
+    if not isinstance(judged, JudgedTests):
+        judged = JudgedTests(result=judged)
     result = judged.result
     summary = result.summary_line or result.detail or result.status.value
     if result.status.value == "could_not_run" and result.install_hint:
