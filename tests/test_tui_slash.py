@@ -233,8 +233,15 @@ async def test_test_runs_the_repositorys_tests_now(tui_repo) -> None:
         assert "passed" in last(chat) and "pytest" in last(chat)
 
 
-async def test_escalate_sends_the_last_request_to_claude(tui_repo, fake_ollama, fake_anthropic) -> None:
-    fake_ollama.script(Reply(text="I am not sure."))
+async def test_escalate_sends_the_last_request_to_claude(
+    tui_repo, fake_ollama, fake_anthropic, ingle_home
+) -> None:
+    # One local rung: a reply without an edit fails the turn there instead of climbing to
+    # Claude on its own, so /escalate is what sends it.
+    config = ingle_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[budget]\nmax_rungs = 1\n")
+    fake_ollama.respond_with(lambda request: Reply(text="I am not sure."))
     fake_anthropic.script(Reply(text=GREET_EDIT))
     app = IngleApp(tui_repo)
     async with app.run_test(size=SIZE) as pilot:
