@@ -83,7 +83,7 @@ def test_stdout_holds_only_protocol_messages_and_notices_go_to_stderr(tmp_path: 
     assert [r["id"] for r in replies] == [1, 2]
     assert all(r["jsonrpc"] == "2.0" and "result" in r for r in replies)
     assert replies[0]["result"]["serverInfo"]["name"] == "ingle"
-    assert len(replies[1]["result"]["tools"]) == 6
+    assert len(replies[1]["result"]["tools"]) == 8  # six delegation tools and two for expenses
     assert "ignoring endpoints until you trust this repository" in stderr
 
 
