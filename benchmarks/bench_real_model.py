@@ -45,7 +45,7 @@ _EVAL = re.compile(r"(?<!prompt )eval time =\s*([\d.]+) ms")
 
 def make_repo(scratch: Path) -> Path:
     repo = scratch / "repo"
-    repo.mkdir()
+    repo.mkdir(parents=True)
     (repo / "greet.py").write_text(GREET)
     env = {**os.environ, **GIT_ID}
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
