@@ -97,8 +97,11 @@ def phases(wall: float, stamped: list[tuple[float, dict]], model_s: list[float])
                 "after the reply (parse, repair prompt)"
             rows.append((label, at - last, 0.0))
         elif kind == "model_finished":
-            rows.append((f"model call {event.get('usage', {}).get('model', '')}", at - last,
-                         next(calls, 0.0)))
+            # llama-cpp-python 0.3 prints no per-request timings on its chat path: then the
+            # call's own duration as the client measured it (request sent to last byte).
+            usage = event.get("usage", {})
+            rows.append((f"model call {usage.get('model', '')}", at - last,
+                         next(calls, None) or float(usage.get("total_duration_s", 0.0))))
         elif kind == "turn_finished":
             rows.append(("after the reply (apply, gates, commit)", at - last, 0.0))
         else:
