@@ -142,11 +142,12 @@ def main() -> int:
             print(f"run {run}: {wall:.1f}s wall, outcome {outcome}, exit {status}, "
                   f"{len(model_s)} model call(s)")
             print(f"  {'phase':<42} {'wall s':>8} {'model s':>8} {'outside':>8} {'share':>7}")
-            for name, seconds, model in phases(wall, stamped, model_s):
+            rows = phases(wall, stamped, model_s)
+            for name, seconds, model in rows:
                 outside = max(seconds - model, 0.0)
                 print(f"  {name:<42} {seconds:8.2f} {model:8.2f} {outside:8.2f} "
                       f"{outside / wall:7.1%}")
-            inside = sum(model_s)
+            inside = sum(model for _, _, model in rows)
             print(f"  {'whole turn':<42} {wall:8.2f} {inside:8.2f} {wall - inside:8.2f} "
                   f"{(wall - inside) / wall:7.1%}  (goal: under 5%)")
     finally:
