@@ -24,7 +24,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
              "data da transação", "data lançamento", "dt"),
     "amount": ("amount", "valor", "value", "amt", "transaction amount", "quantia", "montante"),
     "text": ("description", "descrição", "descricao", "memo", "details", "narrative", "payee",
-             "merchant", "histórico", "historico", "name", "transaction", "text"),
+             "merchant", "histórico", "historico", "lançamento", "lancamento", "estabelecimento",
+             "name", "transaction", "text"),
     "currency": ("currency", "moeda", "ccy"),
 }
 

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ingle.core.backends.calls import WindowTooSmall
 from ingle.core.config.expenses import ExpenseSettings
 from ingle.core.errors import IngleError, NotFound, UsageError
 from ingle.core.expenses import classify, rules as rule_order
@@ -87,16 +88,23 @@ class ExpensesService:
 
     async def import_file(
         self, path: Path, *, profile: str | None = None, columns: dict[str, str] | None = None,
-        save_as: str | None = None,
+        save_as: str | None = None, options: ProfileRow | None = None,
     ) -> ImportReport:
         """Import a bank CSV or OFX file. Duplicates of stored lines are skipped before any
-        model call; bad rows are reported with their line numbers; nothing stored changes."""
+        model call; bad rows are reported with their line numbers; nothing stored changes.
+        `options` (date format, decimal comma, sign, currency) override the profile's."""
         chosen = None
         if profile is not None:
             chosen = store_rows.get_profile(self.store, profile)
             if chosen is None:
                 raise NotFound(f"no import profile named {profile!r}",
                                "save one with --save-profile NAME on an import that worked")
+        if options is not None:
+            base = chosen.model_dump() if chosen else {}
+            given = options.model_dump(exclude_unset=True, exclude={"name", "columns"})
+            chosen = ProfileRow.model_validate(
+                {**base, **given, "name": base.get("name", "(options)"),
+                 "columns": base.get("columns", columns or {})})
         lines, bad, used = read_file(path, chosen, columns, currency=self.settings.currency,
                                      today=self.today())
         keys = dedup_keys(lines)
@@ -108,6 +116,7 @@ class ExpensesService:
         if save_as:
             store_rows.save_profile(self.store, ProfileRow(
                 name=save_as, columns=used, currency=chosen.currency if chosen else None,
+                delimiter=chosen.delimiter if chosen else None,
                 date_format=chosen.date_format if chosen else None,
                 decimal_comma=chosen.decimal_comma if chosen else None,
                 sign=chosen.sign if chosen else "negative-out",
@@ -217,13 +226,24 @@ class ExpensesService:
         examples = self.learning.examples_for(lines)
         out: list[Classification | classify.ModelVerdict | None] = []
         for start in range(0, len(lines), classify.LINES_PER_REQUEST):
-            batch = lines[start:start + classify.LINES_PER_REQUEST]
-            try:
-                out += await classify.ask_model(self.workbench.caller, persona, batch,
-                                                self.categories(), examples, self.settings.model)
-            except IngleError as exc:  # server down, model missing, bad JSON: ask the user
-                out += [classify.unreachable(exc)] * len(batch)
+            out += await self._ask_batch(persona, lines[start:start + classify.LINES_PER_REQUEST],
+                                         examples)
         return out
+
+    async def _ask_batch(self, persona, batch: list[ParsedLine], examples: list[classify.Example],  # noqa: ANN001
+                         ) -> list[Classification | classify.ModelVerdict | None]:
+        """One request for the batch; halved while the model's window cannot hold it."""
+        try:
+            return list(await classify.ask_model(self.workbench.caller, persona, batch,
+                                                 self.categories(), examples, self.settings.model))
+        except WindowTooSmall as exc:
+            if len(batch) == 1:
+                return [classify.unreachable(exc)]
+            half = len(batch) // 2
+            return [*await self._ask_batch(persona, batch[:half], examples),
+                    *await self._ask_batch(persona, batch[half:], examples)]
+        except IngleError as exc:  # server down, model missing, bad JSON: ask the user
+            return [classify.unreachable(exc)] * len(batch)
 
     def _row_for(self, line: ParsedLine, c: Classification, key: str, source: str) -> ExpenseRow:
         confirmed = c.category is not None and c.confidence >= self.settings.confidence_threshold

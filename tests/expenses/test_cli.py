@@ -243,3 +243,44 @@ def test_corrections_are_logged_and_come_back_as_few_shot_examples(
     prompt = chat_requests(fake_ollama)[-1]["messages"][-1]["content"]
     assert "Past corrections by the person" in prompt
     assert "Livraria Cultura 89,90 -> education" in prompt
+
+
+def test_profile_options_decimal_comma_date_format_sign_and_currency(
+    fake_ollama: FakeOllama, run: Run, run_json, tmp_path: Path
+) -> None:
+    card = tmp_path / "fatura.csv"
+    card.write_text("Data,Lançamento,Valor\n05/11/2026,Livraria 12.345 itens,\"1.234\"\n"
+                    "06/11/2026,Estorno Loja,\"-50,00\"\n")
+    run("rules", "add", "--contains", "livraria", "education")
+    run("rules", "add", "--contains", "loja", "shopping")
+    report = run_json("import", str(card), "--decimal-comma", "--date-format", "%d/%m/%Y",
+                      "--sign", "positive-out", "--currency", "brl", "--save-profile", "cartao")
+    got = [(e["date"], e["amount"], e["currency"], e["direction"]) for e in report["added"]]
+    assert got == [("2026-11-05", "1234", "BRL", "out"), ("2026-11-06", "50.00", "BRL", "in")]
+    card.write_text("Data,Lançamento,Valor\n07/11/2026,Livraria Centro,\"2.000,5\"\n")
+    again = run_json("import", str(card), "--profile", "cartao")
+    assert [(e["amount"], e["currency"]) for e in again["added"]] == [("2000.5", "BRL")]
+
+
+def test_a_batch_too_big_for_the_window_is_split_not_lost(
+    fake_ollama: FakeOllama, run_json, ingle_home: Path, tmp_path: Path
+) -> None:
+    import re
+
+    config = ingle_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[models."qwen3:8b"]\nnum_ctx = 2048\n')
+
+    def answer(request) -> Reply:  # noqa: ANN001 - the fake's recorded request
+        lines = re.findall(r"^\d+\. ", request.json["messages"][-1]["content"], re.M)
+        return verdicts(*[("groceries", 0.95)] * len(lines))
+
+    fake_ollama.respond_with(answer)
+    statement = tmp_path / "big.csv"
+    statement.write_text("date,description,amount\n" + "".join(
+        f"2026-10-{1 + i % 28:02d},Mercado Bairro Loja Numero {i} Avenida Principal,-{i + 1}.00\n"
+        for i in range(40)))
+    report = run_json("import", str(statement))
+    assert len(report["added"]) == 40
+    assert all(e["category"] == "groceries" for e in report["added"])
+    assert len(chat_requests(fake_ollama)) > 1  # halved until each request fits

@@ -31,7 +31,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     imp.add_argument("--profile", metavar="NAME", help="a saved import profile")
     imp.add_argument("--columns", metavar="date=COL,amount=COL,text=COL",
                      help="which columns hold what (a header name or a 1-based number)")
-    imp.add_argument("--save-profile", metavar="NAME", help="save the columns used as a profile")
+    imp.add_argument("--save-profile", metavar="NAME",
+                     help="save the columns and the options below as a profile")
+    imp.add_argument("--date-format", metavar="FMT", help="strptime format, e.g. %%d/%%m/%%Y")
+    imp.add_argument("--decimal-comma", action=argparse.BooleanOptionalAction, default=None,
+                     help="amounts use a decimal comma (default: decided per value)")
+    imp.add_argument("--sign", choices=("negative-out", "positive-out"),
+                     help="which sign is money out (default: negative-out)")
+    imp.add_argument("--currency", metavar="CODE", help="for amounts without one, e.g. BRL")
 
     ls = with_json(sub.add_parser("ls", help="list expenses (without filters, every one)"))
     ls.add_argument("--month", metavar="YYYY-MM")
@@ -107,9 +114,16 @@ async def _dispatch(service: ExpensesService, args: argparse.Namespace) -> int:
         expense = await service.add(" ".join(args.text))
         return _emit(args, expense.model_dump(), lambda: _print_one(expense, service))
     if action == "import":
+        from ingle.memory.expenses import ProfileRow
+
         columns = parse_columns_option(args.columns) if args.columns else None
+        given = {k: v for k, v in (("date_format", args.date_format),
+                                   ("decimal_comma", args.decimal_comma), ("sign", args.sign),
+                                   ("currency", args.currency.upper() if args.currency else None))
+                 if v is not None}
+        options = ProfileRow(name="(options)", columns={}, **given) if given else None
         report = await service.import_file(Path(args.file), profile=args.profile, columns=columns,
-                                           save_as=args.save_profile)
+                                           save_as=args.save_profile, options=options)
         return _emit(args, report.model_dump(mode="json"), lambda: _print_import(report, service))
     if action == "ls":
         found = service.list(month=args.month, category=args.category,
