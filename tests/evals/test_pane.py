@@ -17,9 +17,9 @@ from ingle.tui.panes.evals.dialogs import LinePrompt, SampleDetails
 from ingle.tui.panes.evals.pane import EvalsPane
 from tests.evals.helpers import by_prompt, last_user, write_suite
 from tests.fakes.script import Reply
-from tests.test_tui_support import opened
+from tests.tui.test_tui_support import opened
 
-pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
+pytest_plugins = ["tests.tui.test_tui_support"]  # the tui_repo fixture
 
 SIZE = (120, 30)
 WAIT_S = 60

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.expenses.conftest import verdicts
 from tests.fakes.ollama_server import FakeOllama
-from tests.test_mcp_server import call_error, call_ok, mcp_session, output_schemas
+from tests.frontends.mcp.test_mcp_server import call_error, call_ok, mcp_session, output_schemas
 
 
 async def test_an_agent_classifies_then_records_an_expense(fake_ollama: FakeOllama, tmp_path: Path, capsys) -> None:

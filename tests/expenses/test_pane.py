@@ -13,9 +13,9 @@ from ingle.tui.panes.expenses.dialogs import CategoryPicker, TextPrompt
 from ingle.tui.panes.expenses.pane import ExpensesPane
 from tests.expenses.conftest import verdicts
 from tests.fakes.ollama_server import FakeOllama
-from tests.test_tui_support import opened
+from tests.tui.test_tui_support import opened
 
-pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
+pytest_plugins = ["tests.tui.test_tui_support"]  # the tui_repo fixture
 
 SIZE = (120, 36)
 

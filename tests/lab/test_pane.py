@@ -14,9 +14,9 @@ from ingle.tui.panes.personas.form import PersonaForm
 from ingle.tui.panes.personas.pane import PersonasPane
 from tests.fakes.ollama_server import FakeOllama
 from tests.fakes.script import Reply
-from tests.test_tui_support import opened, settle
+from tests.tui.test_tui_support import opened, settle
 
-pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
+pytest_plugins = ["tests.tui.test_tui_support"]  # the tui_repo fixture
 
 SIZE = (140, 44)
 
@@ -152,7 +152,7 @@ def test_snapshot_of_the_pane(tui_repo, snap_compare) -> None:
 
 async def test_ab_in_chat_is_blind_until_the_pick(tui_repo, fake_ollama: FakeOllama) -> None:
     from ingle.memory.persona_preferences import preferences
-    from tests.test_tui_support import shown, submit
+    from tests.tui.test_tui_support import shown, submit
 
     fake_ollama.script(Reply(text="answer of the 8b"), Reply(text="answer of the 14b"))
     app = IngleApp(tui_repo)

@@ -10,9 +10,9 @@ from ingle.core.workbench import Workbench
 from ingle.tui.app import IngleApp
 from ingle.tui.panes.personas.memory_section import MemorySection
 from ingle.tui.panes.personas.pane import PersonasPane
-from tests.test_tui_support import opened, settle
+from tests.tui.test_tui_support import opened, settle
 
-pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
+pytest_plugins = ["tests.tui.test_tui_support"]  # the tui_repo fixture
 
 SIZE = (140, 44)
 

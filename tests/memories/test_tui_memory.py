@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ingle.tui.app import IngleApp
-from tests.test_tui_support import opened, shown, submit
+from tests.tui.test_tui_support import opened, shown, submit
 
-pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
+pytest_plugins = ["tests.tui.test_tui_support"]  # the tui_repo fixture
 
 SIZE = (110, 36)
 

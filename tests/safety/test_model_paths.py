@@ -12,7 +12,7 @@ from tests.fakes.ollama_server import FakeOllama
 from tests.fakes.script import Reply
 from tests.git_env import git, make_repo
 from tests.safety.turns import GREET, edit, events, run_batch
-from tests.test_mcp_server import call_error, mcp_session
+from tests.frontends.mcp.test_mcp_server import call_error, mcp_session
 
 TOKEN = "ghp_SECRETTOKEN0123456789"
 LONG = "a" * 300 + ".py"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.fakes.script import Reply
 from tests.git_env import git
-from tests.test_tui_support import (
+from tests.tui.test_tui_support import (
     GREET,
     GREET_EDIT,
     Waiter,
@@ -23,7 +23,7 @@ from ingle.tui.shell.approval import ApprovalScreen
 from ingle.tui.shell.approver import ApprovalNeeded
 from ingle.tui.widgets.markdown_document import MarkdownDocument
 
-pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
+pytest_plugins = ["tests.tui.test_tui_support"]  # the tui_repo fixture
 
 SIZE = (110, 36)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.fakes.script import Reply
 from tests.git_env import git
-from tests.test_tui_support import (
+from tests.tui.test_tui_support import (
     GREET,
     GREET_EDIT,
     Waiter,
@@ -19,7 +19,7 @@ from ingle.tui.shell.call_log import CallLogScreen
 from ingle.tui.panes.chat.slash_commands import SLASH_COMMANDS
 from ingle.tui.shell.approver import ApprovalNeeded
 
-pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
+pytest_plugins = ["tests.tui.test_tui_support"]  # the tui_repo fixture
 
 SIZE = (110, 36)
 

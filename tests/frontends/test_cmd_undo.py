@@ -50,7 +50,7 @@ def test_ingle_undo_as_a_process_from_inside_the_repository(root):
     repo = open_repo(root)
     (root / "app.py").write_text("v = 3\n")
     repo.commit_ingle_change(["app.py"], "fix: v", set())
-    ingle = Path(__file__).resolve().parents[1] / ".venv/bin/ingle"
+    ingle = Path(__file__).resolve().parents[2] / ".venv/bin/ingle"
     first = subprocess.run(
         [str(ingle), "undo"], cwd=root, check=False, capture_output=True, text=True
     )

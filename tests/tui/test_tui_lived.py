@@ -18,7 +18,7 @@ from tests.fakes.script import Reply
 from tests.git_env import git
 from ingle.tui.shell.approval import ApprovalScreen
 from ingle.tui.shell.approver import ApprovalNeeded
-from tests.test_tui_support import (
+from tests.tui.test_tui_support import (
     GREET,
     GREET_EDIT,
     Waiter,
@@ -30,7 +30,7 @@ from tests.test_tui_support import (
     submit,
 )
 
-pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
+pytest_plugins = ["tests.tui.test_tui_support"]  # the tui_repo fixture
 
 SIZE = (120, 40)
 

@@ -10,9 +10,9 @@ from ingle.tui.panes.base import Pane
 from ingle.tui.panes.chat.slash_actions import KEYS_HELP
 from ingle.tui.panes.chat.slash_commands import BY_NAME
 from ingle.tui.panes.registry import PANES
-from tests.test_tui_support import opened, settle, shown, submit
+from tests.tui.test_tui_support import opened, settle, shown, submit
 
-pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
+pytest_plugins = ["tests.tui.test_tui_support"]  # the tui_repo fixture
 
 SIZE = (120, 36)
 

@@ -17,7 +17,7 @@ import pytest
 from ingle.core.frontends.cli import main
 from tests.fakes.script import HttpError, MidStreamError, Reply
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

@@ -16,11 +16,11 @@ from ingle.core.agent.approvals import ApprovalRequest
 from ingle.core.config.paths import IngleDirs
 from ingle.core.agent.saved_session import ConversationEntry, append_entries, start_conversation
 from ingle.memory.store import Store
-from tests.test_tui_support import opened
+from tests.tui.test_tui_support import opened
 from ingle.tui.app import IngleApp
 from ingle.tui.shell.approval import ApprovalScreen
 
-pytest_plugins = ["tests.test_tui_support"]  # the tui_repo fixture
+pytest_plugins = ["tests.tui.test_tui_support"]  # the tui_repo fixture
 
 SIZE = (100, 34)
 DIFF = (
