@@ -263,11 +263,16 @@ class EvalService:
         for v in verdicts:
             if v.sample.attempt == 0:
                 cells[(v.case_id, v.subject)].append(v)
+        # The suite's case order and the run's subject order, whatever order samples landed in.
+        case_order = {case.id: i for i, case in enumerate(suite.cases)}
+        subject_order = {subject.label: i for i, subject in enumerate(subjects)}
         grid = [CaseCell(case_id=c, subject=s, passed=sum(v.passed for v in vs), total=len(vs),
                          score=sum(v.score for v in vs) / len(vs),
                          latency_s=sorted(v.sample.latency_s for v in vs)[len(vs) // 2],
                          errors=sum(1 for v in vs if v.sample.error))
-                for (c, s), vs in cells.items()]
+                for (c, s), vs in sorted(cells.items(), key=lambda kv: (
+                    case_order.get(kv[0][0], len(case_order)),
+                    subject_order.get(kv[0][1], len(subject_order))))]
         return RunReport(run=self.info(run, len(samples)), subjects=metrics, cells=grid)
 
     def diff(self, base: str, cand: str) -> DiffReport:
