@@ -146,7 +146,8 @@ async def run_limited(
     finally:
         # On time out: the run. After an exit: whatever it left running. When our caller
         # is cancelled: everything, and the exit is still collected.
-        _kill_group(pid)
+        if _kill_group(pid):
+            await _group_gone(pid)
         await _bounded(exited)
         await _bounded(drained)
         transport.close()
@@ -167,13 +168,61 @@ async def _bounded(future: asyncio.Future[None]) -> None:
         pass
 
 
-def _kill_group(pid: int | None) -> None:
+def _kill_group(pid: int | None) -> bool:
+    """SIGKILL to the run's process group; whether anything was left to kill."""
     if pid is None:
-        return
+        return False
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        pass  # the group is gone already
+        return False  # the group is gone already
+    return True
+
+
+async def _group_gone(pgid: int) -> None:
+    """Until every member of the killed group has died (bounded): a SIGKILL is delivered
+    when the kernel next schedules the process, so on a loaded machine a grandchild can
+    still be running when killpg returns. A pidfd becomes readable at its process's exit,
+    so this waits on events, not on a clock."""
+    loop = asyncio.get_running_loop()
+    waits: list[asyncio.Future[None]] = []
+    fds: list[int] = []
+    for member in _group_members(pgid):
+        try:
+            fd = os.pidfd_open(member)
+        except OSError:
+            continue  # exited meanwhile
+        done: asyncio.Future[None] = loop.create_future()
+        loop.add_reader(fd, lambda f=done: f.done() or f.set_result(None))
+        waits.append(done)
+        fds.append(fd)
+    try:
+        if waits:
+            await asyncio.wait(waits, timeout=_DRAIN_S)
+    finally:
+        for fd in fds:
+            loop.remove_reader(fd)
+            os.close(fd)
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Live processes in the group, from /proc (Linux); none where /proc is missing."""
+    members: list[int] = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return members
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # After the command name: state, ppid, pgrp. A zombie has died already.
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
+            members.append(int(name))
+    return members
 
 
 # -- a gate's tool ----------------------------------------------------------------------
