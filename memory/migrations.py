@@ -369,6 +369,36 @@ def _v12_refine_candidates(db: sqlite_utils.Database) -> None:
     db["refine_candidates"].create_index(["persona", "created_at"])
 
 
+def _v13_jobs(db: sqlite_utils.Database) -> None:
+    # Idle-time jobs (memory/jobs.py): a job is split into steps small enough to redo;
+    # steps are claimed under a lease, so a crashed runner's step returns to the queue.
+    db.execute(
+        "CREATE TABLE jobs (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, title TEXT NOT NULL, "
+        "params_json TEXT NOT NULL, priority INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL, "
+        "stage INTEGER NOT NULL DEFAULT 0, state_json TEXT NOT NULL DEFAULT '{}', "
+        "result_json TEXT NOT NULL DEFAULT '{}', error TEXT NOT NULL DEFAULT '', "
+        "parent_id INTEGER, next_at REAL, created_at REAL NOT NULL, started_at REAL, "
+        "finished_at REAL)")
+    db.execute("CREATE INDEX jobs_status ON jobs (status, next_at)")
+    db.execute(
+        "CREATE TABLE job_steps (id INTEGER PRIMARY KEY, job_id INTEGER NOT NULL "
+        "REFERENCES jobs(id), stage INTEGER NOT NULL DEFAULT 0, idx INTEGER NOT NULL, "
+        "priority INTEGER NOT NULL DEFAULT 0, model TEXT NOT NULL DEFAULT '', "
+        "payload_json TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'queued', "
+        "attempts INTEGER NOT NULL DEFAULT 0, lease_owner TEXT, lease_until REAL, "
+        "result_json TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '', "
+        "started_at REAL, finished_at REAL, duration_s REAL)")
+    # The claim walks this index: queued steps, highest priority first, oldest job first.
+    db.execute("CREATE INDEX job_steps_claim ON job_steps (status, priority DESC, job_id, id)")
+    db.execute("CREATE INDEX job_steps_model ON job_steps (status, priority, model, job_id, id)")
+    db.execute("CREATE INDEX job_steps_job ON job_steps (job_id, status)")
+    db.execute("CREATE INDEX job_steps_lease ON job_steps (status, lease_until)")
+    # Runners working the queue (pid and host), so a dead one's leases are reclaimed.
+    db.execute(
+        "CREATE TABLE job_runners (id TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, "
+        "started_at REAL NOT NULL, seen_at REAL NOT NULL)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_calls_and_trust,
     _v2_repo_tags,
@@ -382,4 +412,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v10_expenses,
     _v11_persona_versions,
     _v12_refine_candidates,
+    _v13_jobs,
 ]
