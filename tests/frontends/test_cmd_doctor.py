@@ -110,3 +110,17 @@ def test_an_embedded_endpoint_is_checked_without_starting_it(capsys, ingle_home,
     (row,) = lines_with(out, "mine:")
     assert row.strip().startswith("[FAIL]")
     assert f"no model file at {tmp_path}/x.gguf" in row or "is not installed" in row
+
+
+def test_json_reports_every_section_and_the_verdict(fake_ollama, capsys):
+    import json
+
+    del fake_ollama.models["qwen3:14b"]
+    assert main(["doctor", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["ready"] is False and report["failed_required"] == 1
+    titles = [section["title"] for section in report["sections"]]
+    assert titles[0] == "endpoints" and "gate tools" in titles
+    rows = [row for section in report["sections"] for row in section["checks"]]
+    (missing,) = [row for row in rows if row["name"] == "qwen3:14b"]
+    assert missing["status"] == "fail" and missing["fix"].startswith("ollama pull qwen3:14b ")

@@ -66,3 +66,16 @@ def test_failed_call_shows_error_and_partial_reply(fake_ollama, capsys):
 
 def test_last_must_be_positive(capsys):
     assert main(["log", "--last", "0"]) == 2
+
+
+def test_json_is_one_document_with_each_call_as_recorded(fake_ollama, capsys, ingle_home):
+    assert main(["log", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"calls": []}
+    fake_ollama.script(Reply(thinking="hm", text="an answer"))
+    assert main(["ask", "--think", "a question"]) == 0
+    capsys.readouterr()
+    assert main(["log", "--json"]) == 0
+    (call,) = json.loads(capsys.readouterr().out)["calls"]
+    assert call["id"] == 1 and call["model"] == "qwen3:8b" and call["outcome"] == "ok"
+    assert call["reply_text"] == "an answer" and call["thinking_text"] == "hm"
+    assert json.loads(call["request_json"]) == fake_ollama.requests_to("/api/chat")[0].json

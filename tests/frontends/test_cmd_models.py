@@ -92,3 +92,18 @@ def test_model_whose_show_fails_is_still_listed(fake_ollama, capsys):
     fake_ollama.find = hide_from_show
     assert main(["models"]) == 0
     assert "odd:1b" in capsys.readouterr().out
+
+
+def test_json_lists_every_endpoint_with_its_models(fake_ollama, capsys, ingle_home):
+    import json
+
+    config = ingle_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'[endpoints.gpu]\nurl = "http://127.0.0.1:{dead_port()}"\n')
+    fake_ollama.models["qwen3:14b"].loaded = True
+    assert main(["models", "--json"]) == 1  # one endpoint is dead: the same status as the table
+    endpoints = {e["name"]: e for e in json.loads(capsys.readouterr().out)["endpoints"]}
+    assert endpoints["gpu"]["unreachable"] and "ollama serve" in endpoints["gpu"]["error"]
+    models = {m["name"]: m for m in endpoints["local"]["models"]}
+    assert models["qwen3:8b"]["context_length"] == 40960
+    assert models["qwen3:14b"]["loaded_vram"] is not None and models["qwen3:8b"]["loaded_vram"] is None

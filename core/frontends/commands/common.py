@@ -55,3 +55,16 @@ def load_for(args: argparse.Namespace, flags: dict | None = None) -> LoadedConfi
     for notice in loaded.notices:
         print(f"note: {notice}", file=sys.stderr)
     return loaded
+
+
+def json_flag(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """`--json` on a command that lists or reports: one JSON document on standard output."""
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    return parser
+
+
+def print_json(data: object) -> int:
+    import json
+
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    return 0

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from ingle.core.frontends.commands.common import json_flag, print_json
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--install-tools", action="store_true",
                         help="first install ESLint and TypeScript for the gates (npm, into Ingle's cache)")
+    json_flag(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -19,14 +22,22 @@ def run(args: argparse.Namespace) -> int:
     context = DoctorContext(loaded=load_for(args))
     if args.install_tools:
         install_gate_tools(context)
-    failed_required = 0
-    for title, check in sections():
-        rows = asyncio.run(call_check(check, context))
+    results = [(title, asyncio.run(call_check(check, context))) for title, check in sections()]
+    failed_required = sum(
+        1 for _, rows in results for row in rows if row.required and row.status == "fail"
+    )
+    if args.json:
+        print_json({
+            "ready": not failed_required,
+            "failed_required": failed_required,
+            "sections": [{"title": title, "checks": [row.model_dump(mode="json") for row in rows]}
+                         for title, rows in results],
+        })
+        return 1 if failed_required else 0
+    for title, rows in results:
         print(title)
         for row in rows:
             print("\n".join(render(row)))
-            if row.required and row.status == "fail":
-                failed_required += 1
     print()
     if failed_required:
         print(f"{failed_required} required check{'s' if failed_required > 1 else ''} failed; "

@@ -11,6 +11,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ingle.core.frontends.commands.common import json_flag
+
 if TYPE_CHECKING:
     from ingle.core.expenses.models import Expense
     from ingle.core.expenses.service import ExpensesService
@@ -19,14 +21,10 @@ if TYPE_CHECKING:
 def configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="expense_command", metavar="ACTION", required=True)
 
-    def with_json(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--json", action="store_true", help="print one JSON document")
-        return p
-
-    add = with_json(sub.add_parser("add", help='record an expense from text: "uber 23.50 to airport"'))
+    add = json_flag(sub.add_parser("add", help='record an expense from text: "uber 23.50 to airport"'))
     add.add_argument("text", nargs="+", help="what you spent, in your own words, with the amount")
 
-    imp = with_json(sub.add_parser("import", help="import a bank CSV or OFX file"))
+    imp = json_flag(sub.add_parser("import", help="import a bank CSV or OFX file"))
     imp.add_argument("file")
     imp.add_argument("--profile", metavar="NAME", help="a saved import profile")
     imp.add_argument("--columns", metavar="date=COL,amount=COL,text=COL",
@@ -40,18 +38,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
                      help="which sign is money out (default: negative-out)")
     imp.add_argument("--currency", metavar="CODE", help="for amounts without one, e.g. BRL")
 
-    ls = with_json(sub.add_parser("ls", help="list expenses (without filters, every one)"))
+    ls = json_flag(sub.add_parser("ls", help="list expenses (without filters, every one)"))
     ls.add_argument("--month", metavar="YYYY-MM")
     ls.add_argument("--category", metavar="C")
     ls.add_argument("--pending", action="store_true", help="only those waiting for your category")
 
-    fix = with_json(sub.add_parser("fix", help="set an expense's category (a new name creates it)"))
+    fix = json_flag(sub.add_parser("fix", help="set an expense's category (a new name creates it)"))
     fix.add_argument("id", type=int)
     fix.add_argument("category")
 
-    rules = with_json(sub.add_parser("rules", help="list the rules; `rules add` / `rules rm ID` change them"))
+    rules = json_flag(sub.add_parser("rules", help="list the rules; `rules add` / `rules rm ID` change them"))
     rule_sub = rules.add_subparsers(dest="rules_action", metavar="add|rm")
-    radd = with_json(rule_sub.add_parser("add", help="a rule of your own: pattern -> category"))
+    radd = json_flag(rule_sub.add_parser("add", help="a rule of your own: pattern -> category"))
     how = radd.add_mutually_exclusive_group(required=True)
     how.add_argument("--is", dest="is_", metavar="TEXT", help="the merchant (or text) is exactly TEXT")
     how.add_argument("--contains", metavar="TEXT")
@@ -60,10 +58,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     radd.add_argument("--min", metavar="AMOUNT", help="only amounts from this")
     radd.add_argument("--max", metavar="AMOUNT", help="only amounts up to this")
     radd.add_argument("category")
-    rrm = with_json(rule_sub.add_parser("rm", help="remove a rule (learned ones too)"))
+    rrm = json_flag(rule_sub.add_parser("rm", help="remove a rule (learned ones too)"))
     rrm.add_argument("rule_id", type=int)
 
-    report = with_json(sub.add_parser("report", help="totals per category and month"))
+    report = json_flag(sub.add_parser("report", help="totals per category and month"))
     report.add_argument("--month", metavar="YYYY-MM")
 
     export = sub.add_parser("export", help="write the expenses as CSV or an .xlsx spreadsheet")
@@ -71,7 +69,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     export.add_argument("--output", metavar="FILE")
     export.add_argument("--month", metavar="YYYY-MM")
 
-    cats = with_json(sub.add_parser("categories", help="list the categories"))
+    cats = json_flag(sub.add_parser("categories", help="list the categories"))
     cats.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"),
                       help="rename OLD (or merge it into an existing NEW), history included")
 

@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ingle.core.frontends.commands.common import CommandFailed, load_for
+from ingle.core.frontends.commands.common import CommandFailed, json_flag, load_for, print_json
 
 if TYPE_CHECKING:
     from ingle.memory.call_log import CallRecord
@@ -26,6 +26,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="print each request as sent, the thinking and the whole reply")
     parser.add_argument("--id", type=int, metavar="ID", help="only the call with this number")
     parser.add_argument("--model", metavar="NAME", help="only calls to this model")
+    json_flag(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
 
     database = loaded.dirs.database
     if not database.exists():
+        if args.json:
+            return print_json({"calls": []})
         print(f"no model calls recorded yet (they will be kept in {database})")
         return 0
     with Store(database) as store:
@@ -47,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
             calls = [call]
         else:
             calls = recent_calls(store, args.last, model=args.model)
+    if args.json:
+        # Each call as recorded: the request as sent (keys redacted), thinking, reply, usage.
+        return print_json({"calls": [call.model_dump(mode="json") for call in calls]})
     if not calls:
         print("no model calls recorded yet" + (f" for {args.model}" if args.model else ""))
         return 0

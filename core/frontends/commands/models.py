@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from ingle.core.frontends.commands.common import json_flag, print_json
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint", metavar="NAME", help="only this configured endpoint")
+    json_flag(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,8 +29,11 @@ def run(args: argparse.Namespace) -> int:
         raise CommandFailed("no endpoints are configured; add one under [endpoints] in your "
                             "config (see `ingle config`)", 2)
     inventories = asyncio.run(gather_inventories(settings, names))
-    for inventory in inventories:
-        print("\n".join(render(inventory)))
+    if args.json:
+        print_json({"endpoints": [i.model_dump(mode="json") for i in inventories]})
+    else:
+        for inventory in inventories:
+            print("\n".join(render(inventory)))
     if all(i.unreachable for i in inventories):
         return 3
     return 1 if any(i.error for i in inventories) else 0

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ingle.core.frontends.commands.common import json_flag, print_json
+
 if TYPE_CHECKING:
     from ingle.core.lab.service import LabService
     from ingle.personas.resolved import ResolvedPersona
@@ -21,11 +23,11 @@ FORMATS = ("modelfile", "ollama-json", "claude-agent")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="persona_command", metavar="ACTION", required=True)
-    _json(sub.add_parser("list", help="every persona: name, version, models, task kinds, source"))
+    json_flag(sub.add_parser("list", help="every persona: name, version, models, task kinds, source"))
 
     show = sub.add_parser("show", help="a persona's settings and rendered system prompt")
     show.add_argument("name", help="NAME, NAME@N or NAME@HASH")
-    _json(show)
+    json_flag(show)
 
     new = sub.add_parser("new", help="copy a persona into your personas directory to edit it, "
                          "or let the creator propose one (--describe)")
@@ -34,12 +36,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     new.add_argument("--describe", metavar="TEXT",
                      help="what the persona is for: the creator proposes it (printed as TOML)")
     new.add_argument("--save", action="store_true", help="with --describe: save the proposal")
-    _json(new)
+    json_flag(new)
     new.add_argument("--from", dest="source", default="my-generalist", metavar="EXISTING",
                      help="the persona to copy (default: my-generalist)")
     new.add_argument("--force", action="store_true", help="replace an existing user file")
 
-    _json(sub.add_parser("check", help="validate every persona file and list the problems"))
+    json_flag(sub.add_parser("check", help="validate every persona file and list the problems"))
 
     export = sub.add_parser("export", help="a persona as a Modelfile, /api/create JSON or "
                             "Claude Code agent file")
@@ -54,17 +56,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     register.add_argument("--endpoint", metavar="E",
                           help="the configured endpoint to create it on (default: the persona's "
                           "pinned endpoint, else the first configured)")
-    _json(register)
+    json_flag(register)
 
     versions = sub.add_parser("versions", help="a persona's saved versions, oldest first")
     versions.add_argument("name")
-    _json(versions)
+    json_flag(versions)
 
     diff = sub.add_parser("diff", help="what changed between two versions of a persona")
     diff.add_argument("name")
     diff.add_argument("a", metavar="A", help="a version number or hash prefix")
     diff.add_argument("b", metavar="B", help="a version number or hash prefix")
-    _json(diff)
+    json_flag(diff)
 
     recommend = sub.add_parser("recommend", help="which models fit this GPU for a task, "
                                "with the arithmetic")
@@ -77,14 +79,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
                            help="the GPU memory to plan for, when NVML cannot read it")
     recommend.add_argument("--kv-cache", choices=("f16", "q8_0", "q4_0"), default="f16",
                            help="the KV cache type Ollama runs with (OLLAMA_KV_CACHE_TYPE)")
-    _json(recommend)
+    json_flag(recommend)
 
     suggest = sub.add_parser("suggest", help="personas proposed from a repository's languages, "
                              "frameworks and test tools")
     suggest.add_argument("--repo", metavar="PATH", default=argparse.SUPPRESS,
                          help="the repository to look at (default: the current one)")
     suggest.add_argument("--save", metavar="NAME", help="save the suggestion NAME as a persona")
-    _json(suggest)
+    json_flag(suggest)
 
     ab = sub.add_parser("ab", help="the same prompt to two persona versions or models, "
                         "answers shown blind; your pick is stored")
@@ -93,25 +95,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ab.add_argument("prompt", help="the prompt both answer")
     ab.add_argument("--tag", help="the prompt's tag for the Elo table (default: A's task kind)")
     ab.add_argument("--seed", type=int, help="fix the blind order (for scripts)")
-    _json(ab)
+    json_flag(ab)
 
     elo = sub.add_parser("elo", help="per-tag Elo ratings from your stored A/B picks")
     elo.add_argument("--tag", help="only this tag")
-    _json(elo)
+    json_flag(elo)
 
     restore = sub.add_parser("restore", help="make an old version current (as a new version)")
     restore.add_argument("name")
     restore.add_argument("version", metavar="VERSION", help="a version number or hash prefix")
-    _json(restore)
+    json_flag(restore)
 
     from ingle.core.frontends.commands.eval import configure_refine
 
-    _json(configure_refine(sub))
-
-
-def _json(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("--json", action="store_true", help="print one JSON document")
-    return parser
+    json_flag(configure_refine(sub))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -140,11 +137,6 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(workbench.aclose())
 
 
-def _print_json(data: Any) -> int:
-    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-    return 0
-
-
 def _note_problems(service: LabService) -> None:
     files = {p.path for p in service.registry.problems}
     print(f"note: {len(files)} persona or example file(s) have problems and were skipped; "
@@ -160,7 +152,7 @@ def _source_text(source: str, overrides: object) -> str:
 def _list(service: LabService, args: argparse.Namespace) -> int:
     rows = service.summaries()
     if args.json:
-        return _print_json({"personas": [r.model_dump(mode="json") for r in rows]})
+        return print_json({"personas": [r.model_dump(mode="json") for r in rows]})
     table = [(r.name, r.models[0], ", ".join(r.task_kinds), _source_text(r.source, r.overrides))
              for r in rows]
     header = ("NAME", "MODEL", "TASK KINDS", "SOURCE")
@@ -196,7 +188,7 @@ def _show(service: LabService, args: argparse.Namespace) -> int:
     persona = resolved.persona
     num_ctx = service.num_ctx(resolved)
     if args.json:
-        return _print_json({
+        return print_json({
             "persona": persona.model_dump(mode="json"),
             "version": resolved.version_number,
             "content_hash": persona.content_hash(),
@@ -270,7 +262,7 @@ def _new(service: LabService, args: argparse.Namespace) -> int:
 def _check(service: LabService, args: argparse.Namespace) -> int:
     report = service.check()
     if args.json:
-        _print_json(report.model_dump(mode="json") | {"ok": report.ok})
+        print_json(report.model_dump(mode="json") | {"ok": report.ok})
         return 0 if report.ok else 1
     for line in report.warnings:
         print(f"warning: {line}")
@@ -321,7 +313,7 @@ def _register(service: LabService, args: argparse.Namespace) -> int:
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.json:
-        _print_json(report.model_dump(mode="json"))
+        print_json(report.model_dump(mode="json"))
         return 0 if report.verified else 1
     print(f"registered {report.model} on endpoint '{report.endpoint}' (from {report.from_model}, "
           f"num_ctx {report.num_ctx}); any Ollama client can now use the model {report.model}")
@@ -341,7 +333,7 @@ def _register(service: LabService, args: argparse.Namespace) -> int:
 def _versions(service: LabService, args: argparse.Namespace) -> int:
     rows = service.versions(args.name)
     if args.json:
-        return _print_json({"name": args.name, "versions": [
+        return print_json({"name": args.name, "versions": [
             r.model_dump(mode="json", exclude={"toml"}) for r in rows]})
     for row in rows:
         print(f"{row.label:<24} {row.short_hash}  {row.author:<9} {row.changelog}")
@@ -351,7 +343,7 @@ def _versions(service: LabService, args: argparse.Namespace) -> int:
 def _diff(service: LabService, args: argparse.Namespace) -> int:
     text = service.diff(args.name, args.a, args.b)
     if args.json:
-        return _print_json({"name": args.name, "a": args.a, "b": args.b, "same": not text,
+        return print_json({"name": args.name, "a": args.a, "b": args.b, "same": not text,
                             "diff": text})
     sys.stdout.write(text or "the two versions hold the same content\n")
     return 0
@@ -360,12 +352,12 @@ def _diff(service: LabService, args: argparse.Namespace) -> int:
 def _restore(service: LabService, args: argparse.Namespace) -> int:
     version = service.restore(args.name, args.version)
     if args.json:
-        return _print_json(version.model_dump(mode="json", exclude={"toml"}))
+        return print_json(version.model_dump(mode="json", exclude={"toml"}))
     print(f"restored: {version.label} ({version.short_hash}) {version.changelog}")
     return 0
 
 
-def _lab(name: str):  # noqa: ANN202 - an action
+def _lab(name: str):
     def action(service: LabService, args: argparse.Namespace) -> int:
         from ingle.core.frontends.commands import persona_lab
 

@@ -4,21 +4,17 @@ recommend, suggest, A/B and Elo. Printing only; the work is LabService's."""
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import textwrap
 from itertools import zip_longest
 from typing import TYPE_CHECKING
 
+from ingle.core.frontends.commands.common import print_json
+
 if TYPE_CHECKING:
     from ingle.core.lab.ab import Trial
     from ingle.core.lab.service import LabService
-
-
-def _print_json(data: object) -> int:
-    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-    return 0
 
 
 def describe(service: LabService, args: argparse.Namespace) -> int:
@@ -31,7 +27,7 @@ def describe(service: LabService, args: argparse.Namespace) -> int:
     saved = service.save(persona, f"created from: {args.describe}", "creator") if args.save \
         else None
     if args.json:
-        return _print_json({"persona": persona.model_dump(mode="json"),
+        return print_json({"persona": persona.model_dump(mode="json"),
                             "toml": persona_to_toml(persona), "notes": proposal.notes,
                             "saved": saved.label if saved else None})
     sys.stdout.write(persona_to_toml(persona))
@@ -52,7 +48,7 @@ def recommend(service: LabService, args: argparse.Namespace) -> int:
     found = asyncio.run(service.recommend(args.task, args.context, vram_gb=args.vram,
                                           kv_cache=args.kv_cache))
     if args.json:
-        return _print_json(found.model_dump(mode="json"))
+        return print_json(found.model_dump(mode="json"))
     print(f"task {found.task}, {found.context} tokens of context, KV cache {found.kv_cache}")
     print(f"GPU: {found.gpu}; budget {found.budget_text}")
     print(f"runtime overhead: {found.overhead_source}")
@@ -88,7 +84,7 @@ def suggest(service: LabService, args: argparse.Namespace) -> int:
         print(f"saved {version.label}; try it: ingle ask --persona {chosen.name} \"...\"")
         return 0
     if args.json:
-        return _print_json({"profile": profile.model_dump(mode="json"), "suggestions": [
+        return print_json({"profile": profile.model_dump(mode="json"), "suggestions": [
             s.model_dump(mode="json") | {"toml": persona_to_toml(service.proposal(s))}
             for s in found]})
     top = ", ".join(f"{lang} {n}" for lang, n in list(profile.languages.items())[:4])
@@ -126,7 +122,7 @@ def ab(service: LabService, args: argparse.Namespace) -> int:
     stored = service.pick(trial, choice) if choice in ("1", "2", "tie") else None
     reveal = {"1": trial.shown[0].contestant, "2": trial.shown[1].contestant}
     if args.json:
-        return _print_json({"tag": trial.tag, "prompt": trial.prompt, "left": trial.left,
+        return print_json({"tag": trial.tag, "prompt": trial.prompt, "left": trial.left,
                             "right": trial.right, "shown": [a.model_dump() for a in trial.shown],
                             "pick": choice or None,
                             "winner": stored.winner if stored else None})
@@ -163,7 +159,7 @@ def _wrapped(title: str, text: str, width: int) -> list[str]:
 def elo(service: LabService, args: argparse.Namespace) -> int:
     table = service.elo(args.tag)
     if args.json:
-        return _print_json(table.model_dump(mode="json"))
+        return print_json(table.model_dump(mode="json"))
     if not table.ratings:
         print("no A/B picks stored yet; run `ingle persona ab A B \"prompt\"`")
         return 0
