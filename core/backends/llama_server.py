@@ -115,11 +115,15 @@ class LlamaServer:
             raise EmbeddedServerFailed(f"no model file at {self.options.model_path}",
                                        "name an existing .gguf file, or " + INSTALL_HINT)
         port = free_port()
+        # Through the lifeline launcher with a pipe on stdin: the server ends when this
+        # process does, even when it is killed (atexit covers only a clean exit).
+        command = self.command(port)
+        command[1:3] = ["-m", "ingle.core.backends.llama_lifeline"]
         self._process = subprocess.Popen(
-            self.command(port), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, errors="replace",
         )
-        atexit.register(self.stop)  # never outlive the process that started it
+        atexit.register(self.stop)  # a clean exit stops it at once
         self._reader = threading.Thread(target=self._drain, args=(self._process,), daemon=True)
         self._reader.start()
         if not self._ready.wait(timeout_s) or self._port is None:
@@ -143,6 +147,10 @@ class LlamaServer:
                 self._port = int(found.group(1))
                 self._ready.set()
         self._ready.set()  # the process ended: wake a waiting start()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
 
     def exit_code(self) -> int | None:
         """None while the server runs (or before it starts); its exit code once it ended."""
@@ -168,6 +176,8 @@ class LlamaServer:
         if process is None:
             return
         atexit.unregister(self.stop)
+        if process.stdin is not None:
+            process.stdin.close()
         if process.poll() is None:
             process.terminate()
             try:

@@ -48,3 +48,33 @@ def test_ingle_ask_on_the_embedded_model_with_no_server_configured(tmp_path, ing
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
     assert "smollm2@embedded: ~" in done.stderr and "tok/s" in done.stderr
+
+
+def test_the_server_dies_with_an_ingle_that_is_killed(tmp_path):
+    """A kill -9 runs no cleanup in Ingle; the server must not outlive it with the model
+    in memory."""
+    starter = (
+        "import sys\n"
+        "from ingle.core.backends.llama_server import LlamaServer, LlamaServerOptions, bundled_gguf\n"
+        "server = LlamaServer(LlamaServerOptions(model_path=bundled_gguf(), alias='smollm2', "
+        "n_ctx=512, n_threads=1))\n"
+        "server.start()\n"
+        "print(server.pid, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    ingle = subprocess.Popen([sys.executable, "-c", starter], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        server_pid = int(ingle.stdout.readline())
+        server = os.pidfd_open(server_pid)
+    finally:
+        ingle.kill()
+        ingle.wait()
+    try:
+        # The pidfd turns readable when the server exits; a server that lives on fails here.
+        import select
+
+        readable, _, _ = select.select([server], [], [], 120)
+        assert readable, f"the llama.cpp server {server_pid} outlived the killed process"
+    finally:
+        os.close(server)
