@@ -34,14 +34,9 @@ from ingle.core.agent.events import (
     TurnStarted,
 )
 from ingle.core.agent.landing import land, offer_shell
-from ingle.core.agent.turn_report import (
-    failure_summary,
-    gate_event,
-    gate_problem,
-    outcome_events,
-    tests_event,
-)
+from ingle.core.agent.turn_report import failure_summary, outcome_events
 from ingle.core.agent.turn_types import Attempt, TurnDeps, TurnOptions, TurnState, TurnTotals
+from ingle.core.agent.verify_phase import verify_candidate
 from ingle.core.backends.calls import chat_request
 from ingle.core.backends.errors import BackendError, ModelNotFound, ServerUnreachable
 from ingle.core.backends.recorded import recorded_stream
@@ -64,7 +59,6 @@ from ingle.core.context.prompt_builder import read_instruction_files
 from ingle.core.edits.apply import plan_edits
 from ingle.core.edits.parse import parse_reply
 from ingle.memory.ledger import tag_calls
-from ingle.validators.results import GateResult, GateStatus
 
 
 async def run_turn(
@@ -241,7 +235,9 @@ class _Turn:
             tag_calls(deps.store, attempt.call_ids, turn_id, "answered")
             yield self.finish(True, "answered")
             return
-        parsed = attempt.parsed = parse_reply(attempt.reply)
+        # Every repository file is a known path: `deploy` or `my notes.txt` above a block names it.
+        known = [*state.chat_files, *(deps.repo.tracked_files() if deps.repo is not None else [])]
+        parsed = attempt.parsed = parse_reply(attempt.reply, known)
         state.shell_commands = list(parsed.shell_commands)
         wanted = state.files_wanted(deps.root, parsed)
         if wanted:
@@ -307,36 +303,9 @@ class _Turn:
     # -- phase 5: gates and tests judge the candidate -------------------------------------
 
     async def verify(self, attempt: Attempt) -> AsyncIterator[TurnEvent]:
-        deps, state, turn_id = self.deps, self.state, self.turn_id
-        if not state.changed():
-            return
-        if deps.gates is not None:
-            blocking: list[GateResult] = []
-            async for judged in deps.gates(state.changed()):
-                yield gate_event(turn_id, judged)
-                result = judged.result  # only what the change introduced decides
-                if result.status == GateStatus.FAILED or (
-                    result.status == GateStatus.COULD_NOT_RUN and result.gate in deps.required_gates
-                ):
-                    blocking.append(result)
-            if blocking:
-                attempt.fail(
-                    repair_messages.gates_failed(blocking, sorted(state.changed())),
-                    gate_problem(blocking),
-                    "gate " + ", ".join(r.gate for r in blocking) + " failed", "failed_gate",
-                )
-                return
-        if deps.tests is not None:
-            judged = await deps.tests(state.changed(), self.budget.remaining_s())
-            if judged is not None:
-                yield tests_event(turn_id, judged)
-                tested = judged.result
-                if judged.blocking:  # a test that failed before the change does not block it
-                    attempt.fail(
-                        repair_messages.tests_failed(tested.summary_for_model, sorted(state.changed())),
-                        tested.summary_for_model or tested.summary_line,
-                        f"tests {tested.status.value}", "failed_tests",
-                    )
+        remaining = self.budget.remaining_s()
+        async for event in verify_candidate(self.deps, self.state, self.turn_id, attempt, remaining):
+            yield event
 
     # -- phase 6: approval, write, commit -------------------------------------------------
 

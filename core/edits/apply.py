@@ -98,6 +98,13 @@ class _Planner:
         except _Unreadable as exc:
             self._refuse(index, block, "binary_file", str(exc), file=rel)
             return
+        if block.only_new and current is not None and rel not in self.created:
+            # A snippet of an existing file shown beside the real edits: not an edit.
+            self.outcomes.append(BlockOutcome(
+                index=index, line=block.line, path=block.path, applied=True, step="illustration",
+                reason=f"fenced code for the existing {rel} left out: the SEARCH/REPLACE blocks are the edits",
+            ))  # fmt: skip
+            return
         if block.kind == "whole_file":
             self._whole_file(index, block, rel, current, verdict.note)
         elif block.kind == "new_file":

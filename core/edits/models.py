@@ -15,7 +15,8 @@ EditKind = Literal["search_replace", "whole_file", "new_file"]
 
 # How a block was applied; the agent turn reports it in `EditApplied.step`.
 ApplyStep = Literal[
-    "exact", "whitespace", "indentation", "elision", "other_file", "new_file", "whole_file"
+    "exact", "whitespace", "indentation", "elision", "other_file", "new_file", "whole_file",
+    "illustration",  # fenced code of an existing file beside SEARCH/REPLACE blocks: left out
 ]
 
 # Why a block was refused. Stable codes so callers can branch (e.g. offer to add
@@ -57,6 +58,9 @@ class EditBlock(BaseModel):
     # Set when the parser saw a block it could not read completely (cut-off reply,
     # missing `=======`); the planner refuses such a block so the turn fails loudly.
     problem: str | None = None
+    # A fenced file beside SEARCH/REPLACE blocks: it creates that file with the other
+    # edits, but is only an illustration (left out) when the file already exists.
+    only_new: bool = False
 
 
 class ParseWarning(BaseModel):

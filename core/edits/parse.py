@@ -18,10 +18,19 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Collection
 
 from ingle.core.edits.models import EditBlock, ParsedReply, ParseWarning
-from ingle.core.edits.path_text import path_from_line, path_in_fence_info, paths_in_prose
+from ingle.core.edits.path_text import (
+    KnownPaths,
+    path_from_line,
+    path_in_fence_info,
+    paths_in_prose,
+    spaced_name_hint,
+)
 from ingle.core.edits.paths import normalise
+from ingle.core.edits.tag_fences import tag_fences_as_backticks
+from ingle.core.edits.unified_diff import looks_like_diff, parse_unified_diff
 
 _HEAD = re.compile(r"^\s*<{5,9}\s*(?:SEARCH|ORIGINAL)\b\s*:?\s*(.*)$", re.IGNORECASE)
 _DIVIDER = re.compile(r"^\s*={5,9}\s*$")
@@ -37,11 +46,17 @@ _DIFF_LANGS = frozenset({"diff", "patch", "udiff"})
 # Files whose content may legitimately start and end with a code fence.
 _MARKUP_EXTENSIONS = (".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc")
 _LOOKBACK_LINES = 4
+# A prose line that announces a new file, above its fenced content.
+_CREATES = re.compile(r"\b(?:new|create[sd]?|creating|add|adding)\b", re.IGNORECASE)
 
 
-def parse_reply(text: str) -> ParsedReply:
-    """Every edit, shell suggestion and file mention in a reply. Never raises."""
-    return _ReplyParser(text).run()
+def parse_reply(text: str, known_paths: Collection[str] = ()) -> ParsedReply:
+    """Every edit, shell suggestion and file mention in a reply. Never raises.
+
+    `known_paths` (the repository's and the chat's files) lets a line that names one of
+    them be a path although it would not look like one: `deploy`, `configure`, a name
+    with a space."""
+    return _ReplyParser(text, KnownPaths(known_paths)).run()
 
 
 def _is_marker(line: str) -> bool:
@@ -61,8 +76,10 @@ def _join(lines: list[str]) -> str:
 
 
 class _ReplyParser:
-    def __init__(self, text: str) -> None:
-        self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    def __init__(self, text: str, known: KnownPaths) -> None:
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self.lines = tag_fences_as_backticks(lines)
+        self.known = known
         self.edits: list[EditBlock] = []
         self.shell: list[str] = []
         self.mentioned: list[str] = []
@@ -181,8 +198,24 @@ class _ReplyParser:
                 continue
             if _is_marker(line):
                 return None
-            return path_from_line(stripped, strict=strict)
+            return self.known.match(stripped) or path_from_line(stripped, strict=strict)
         return None
+
+    def _line_above(self, start: int) -> str | None:
+        """The first line above `start` that is not blank or a fence (what _lookback reads)."""
+        j = start - 1
+        while j >= 0 and start - j <= _LOOKBACK_LINES:
+            line = self.lines[j]
+            if line.strip() and _fence(line) is None:
+                return None if _is_marker(line) else line.strip()
+            j -= 1
+        return None
+
+    def _pathless(self, start: int, default: str) -> str:
+        """Why a block has no path, said so the model can fix it."""
+        above = self._line_above(start)
+        hint = spaced_name_hint(above) if above else None
+        return f"no file path before this block: {hint}" if hint else default
 
     def _add_block(
         self,
@@ -195,7 +228,9 @@ class _ReplyParser:
         if path is None:
             path = self.last_path
             if path is None and problem is None:
-                problem = "no file path before this block: put the path on the line above the fence"
+                problem = self._pathless(
+                    head, "no file path before this block: put the path on the line above the fence"
+                )
         markup = (path or "").lower().endswith(_MARKUP_EXTENSIONS)
         search = self._unwrap(search, path, markup, head)
         replace = self._unwrap(replace, path, markup, head)
@@ -242,25 +277,38 @@ class _ReplyParser:
             return start + 1
         lang = info.split()[0].lower() if info else ""
         body = self.lines[start + 1 : close if close is not None else len(self.lines)]
-        if lang in _SHELL_LANGS and close is not None:
+        above = self._line_above(start)
+        known = self.known.match(above) if above else None
+        if lang in _SHELL_LANGS and close is not None and known is None:
             self._shell_block(body, lang)
             return close + 1
-        if not self.heads and close is not None and (lang in _DIFF_LANGS or _looks_like_diff(body)):
+        if not self.heads and close is not None and (lang in _DIFF_LANGS or looks_like_diff(body)):
             if self._unified_diff(body, start):
                 return close + 1
         path = path_in_fence_info(info) if info else None
         path = path or self._lookback(start, strict=True)
+        if path is None and self.heads and above and _CREATES.search(above):
+            path = self._lookback(start, strict=False)  # "Create `helpers.py`:"
         if path is None and not self.heads and close is not None and len(body) > 1:
             path, body = self._path_inside(body)
         if path is None:
             if close is None:
                 return len(self.lines)
             if not self.heads and lang not in _SHELL_LANGS and any(s.strip() for s in body):
-                self._warn(start, "a fenced block with no file path before it was not applied")
+                self._warn(start, self._pathless(
+                    start, "a fenced block with no file path before it was not applied"
+                ))
             return close + 1
         if self.heads:
-            self._warn(
-                start, f"fenced code for {path} ignored: the reply also has SEARCH/REPLACE blocks"
+            # Beside SEARCH/REPLACE blocks a fenced file is a new file the edits need (a
+            # module they import): it applies with them, all or nothing. For an existing
+            # file it is only an illustration, and the planner leaves it out.
+            self.edits.append(
+                EditBlock(
+                    path=path, search="", replace=_join(body), kind="whole_file", line=start + 1,
+                    only_new=True,
+                    problem=None if close is not None else "the fenced file never closes: the reply seems cut off",
+                )
             )
             return close + 1 if close is not None else len(self.lines)
         if lang in _DIFF_LANGS and not path.lower().endswith((".diff", ".patch")):
@@ -352,56 +400,3 @@ class _ReplyParser:
 
     def _warn(self, index: int, message: str) -> None:
         self.warnings.append(ParseWarning(line=index + 1, message=message))
-
-
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@")
-
-
-def _looks_like_diff(body: list[str]) -> bool:
-    return any(line.startswith("--- ") for line in body) and any(
-        line.startswith("+++ ") for line in body
-    ) and any(line.startswith("@@") for line in body)
-
-
-def _diff_path(line: str) -> str | None:
-    raw = line[4:].split("\t")[0].strip()
-    if raw == "/dev/null":
-        return None
-    return raw[2:] if raw.startswith(("a/", "b/")) else raw
-
-
-def parse_unified_diff(body: list[str]) -> list[tuple[str | None, list[str], list[str]]]:
-    """(path, lines to find, lines to put) per hunk of a unified diff; [] if none."""
-    hunks: list[tuple[str | None, list[str], list[str]]] = []
-    path: str | None = None
-    old_path: str | None = None
-    search: list[str] | None = None
-    replace: list[str] = []
-
-    def close() -> None:
-        if search is not None and (search or replace):
-            hunks.append((path or old_path, list(search), list(replace)))
-
-    for line in body:
-        if line.startswith("--- ") and not line.startswith("--- -"):
-            close()
-            search, old_path = None, _diff_path(line)
-        elif line.startswith("+++ "):
-            path = _diff_path(line)
-        elif line.startswith("@@"):
-            close()
-            search, replace = [], []
-        elif search is None:
-            continue
-        elif line.startswith("-"):
-            search.append(line[1:])
-        elif line.startswith("+"):
-            replace.append(line[1:])
-        elif line.startswith("\\"):
-            continue  # "\ No newline at end of file"
-        else:
-            text = line[1:] if line.startswith(" ") else line  # a blank context line
-            search.append(text)
-            replace.append(text)
-    close()
-    return hunks

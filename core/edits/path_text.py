@@ -12,6 +12,7 @@ previous block's file.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # Names without an extension that are still obviously files.
 KNOWN_FILENAMES = frozenset(
@@ -158,3 +159,41 @@ def _is_prose_file(word: str) -> bool:
         return True
     ext = name.rsplit(".", 1)[-1] if "." in name else ""
     return ext.lower() in SOURCE_EXTENSIONS
+
+
+class KnownPaths:
+    """The repository's files (and the chat's), so that a line naming one is a path even
+    when nothing else says so: `Makefile`, `deploy`, `configure`, a temp name without an
+    extension, `my notes.txt` with a space. A bare word is only taken when it names a
+    file that exists, never guessed."""
+
+    def __init__(self, paths: Iterable[str] = ()) -> None:
+        self.paths = {p.replace("\\", "/").removeprefix("./") for p in paths if p}
+        self.names = {p.rsplit("/", 1)[-1] for p in self.paths}
+
+    def match(self, line: str) -> str | None:
+        """The path a line names when the line is one known file (decorated or not)."""
+        if not self.paths:
+            return None
+        cleaned, _ = strip_decoration(line)
+        cleaned = cleaned.replace("\\", "/").removeprefix("./")
+        if cleaned in self.paths or cleaned in self.names:
+            return cleaned
+        return None
+
+
+def spaced_name_hint(line: str) -> str | None:
+    """When a line looks like a file name with spaces written bare (`my notes.py`), how to
+    write it so it reads as one path; None otherwise."""
+    cleaned, wrapped = strip_decoration(line)
+    words = cleaned.split()
+    if wrapped or not 2 <= len(words) <= 4 or _EXT.search(words[-1]) is None:
+        return None
+    if not is_path_token(cleaned, allow_spaces=True) or _CODE_CHARS.search(cleaned):
+        return None
+    if not _is_prose_file(words[-1].rsplit("/", 1)[-1].split()[-1]):
+        return None
+    return (
+        f"the line '{cleaned}' looks like a file name with spaces: write the path alone on "
+        f"the line above the block, in backticks, exactly like this: `{cleaned}`"
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ingle.core.edits import parse_reply
+from pathlib import Path
+
+from ingle.core.edits import parse_reply, plan_edits
 
 
 def test_blocks_carry_their_reply_line_and_kind() -> None:
@@ -72,8 +74,12 @@ def test_snippets_are_not_whole_files_when_the_reply_has_blocks() -> None:
         "For example, callers then do:\n\napp.py\n```python\nb()\n```\n"
     )
     parsed = parse_reply(reply)
-    assert [e.kind for e in parsed.edits] == ["search_replace"]
-    assert any("ignored" in w.message for w in parsed.warnings)
+    # The snippet is kept only as a possible new file: for an existing one it is left out.
+    assert [(e.kind, e.only_new) for e in parsed.edits] == [("search_replace", False), ("whole_file", True)]
+    plan = plan_edits(parsed.edits, {"app.py": "a\n"}, Path("/nonexistent-repo"),
+                      allow_new_files=True, chat_files={"app.py"})
+    assert plan.ok and plan.new_contents == {"app.py": "b\n"}
+    assert plan.outcomes[1].step == "illustration" and plan.outcomes[1].file is None
 
 
 def test_fenced_code_without_a_path_is_not_an_edit() -> None:
