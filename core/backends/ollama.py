@@ -18,14 +18,12 @@ from ingle.core.backends.accounting import apportion_thinking, estimate_prompt_t
 from ingle.core.backends.errors import IncompleteStream, StreamFailed
 from ingle.core.backends.http_errors import ServerLabel, status_error, transport_error
 from ingle.core.backends.model_info import ModelInfo, ModelShow, RunningModel
-from ingle.core.backends.think_tags import ThinkTagSplitter, as_events
+from ingle.core.backends.think_tags import ThinkTagSplitter, as_events, delta_events
 from ingle.core.backends.types import (
     ChatMessage,
     ChatRequest,
     ProgressEvent,
     StreamEvent,
-    TextDelta,
-    ThinkingDelta,
     ToolCall,
     Usage,
 )
@@ -129,18 +127,9 @@ class OllamaBackend:
                             ) from None
                         message = chunk.get("message")
                         if message:
-                            piece = message.get("thinking")
-                            if piece:
-                                thinking.append(piece)
-                                yield ThinkingDelta(text=piece)
-                            piece = message.get("content")
-                            if piece:
-                                if splitter.passthrough:
-                                    text.append(piece)
-                                    yield TextDelta(text=piece)
-                                else:
-                                    for event in as_events(splitter.feed(piece), text, thinking):
-                                        yield event
+                            for event in delta_events(splitter, message.get("thinking"),
+                                                      message.get("content"), text, thinking):
+                                yield event
                             calls = message.get("tool_calls")
                             if calls:
                                 for call in calls:

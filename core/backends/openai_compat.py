@@ -34,12 +34,10 @@ from ingle.core.backends.errors import IncompleteStream, StreamFailed
 from ingle.core.backends.http_errors import ServerLabel, error_text, status_error, transport_error
 from ingle.core.backends.model_info import ModelInfo
 from ingle.core.backends.server_tokenizer import ServerTokenizer
-from ingle.core.backends.think_tags import ThinkTagSplitter, as_events
+from ingle.core.backends.think_tags import ThinkTagSplitter, as_events, delta_events
 from ingle.core.backends.types import (
     ChatRequest,
     StreamEvent,
-    TextDelta,
-    ThinkingDelta,
     TokenSource,
     ToolCall,
     Usage,
@@ -161,17 +159,9 @@ class OpenAICompatBackend:
                             piece = delta.get("reasoning_content") or delta.get("reasoning")
                             if first_token_at is None and (piece or delta.get("content")):
                                 first_token_at = time.monotonic()
-                            if piece:
-                                thinking.append(piece)
-                                yield ThinkingDelta(text=piece)
-                            piece = delta.get("content")
-                            if piece:
-                                if splitter.passthrough:
-                                    text.append(piece)
-                                    yield TextDelta(text=piece)
-                                else:
-                                    for event in as_events(splitter.feed(piece), text, thinking):
-                                        yield event
+                            for event in delta_events(splitter, piece, delta.get("content"),
+                                                      text, thinking):
+                                yield event
                             for fragment in delta.get("tool_calls") or ():
                                 _merge_tool_fragment(calls, fragment)
                             finish = choice.get("finish_reason") or finish

@@ -100,3 +100,22 @@ def as_events(
             text.append(piece)
             events.append(TextDelta(text=piece))
     return events
+
+
+def delta_events(
+    splitter: ThinkTagSplitter, thinking_piece: str | None, content_piece: str | None,
+    text: list[str], thinking: list[str],
+) -> list[StreamEvent]:
+    """One streamed delta (the server's own thinking field, then its content) as events:
+    content goes through the splitter unless it passes everything through, the hot path."""
+    events: list[StreamEvent] = []
+    if thinking_piece:
+        thinking.append(thinking_piece)
+        events.append(ThinkingDelta(text=thinking_piece))
+    if content_piece:
+        if splitter.passthrough:
+            text.append(content_piece)
+            events.append(TextDelta(text=content_piece))
+        else:
+            events += as_events(splitter.feed(content_piece), text, thinking)
+    return events
