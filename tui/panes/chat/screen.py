@@ -9,30 +9,31 @@ import asyncio
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
-from textual.worker import Worker, WorkerState
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.message import Message
-
 from ingle.core.agent.saved_session import ConversationEntry, OpenedSession
 from ingle.tui.error_text import describe_error
 from ingle.tui.panes.base import PaletteEntry, Pane
 from ingle.tui.panes.chat.completion_source import CompletionSource
 from ingle.tui.panes.chat.controls import ChatHost
+from ingle.tui.panes.chat.palette import chat_palette
 from ingle.tui.panes.chat.prompt_history import PromptHistory
-from ingle.tui.panes.chat.slash_actions import SlashActions, shell_request, think_label
+from ingle.tui.panes.chat.slash_actions import SlashActions, think_label
 from ingle.tui.panes.chat.slash_commands import UnknownCommand, parse_slash
 from ingle.tui.panes.chat.status import ChatStatus
-from ingle.tui.panes.chat.turn_presenter import TurnPresenter, shell_note, step
-from ingle.tui.panes.chat.welcome import models_note, server_line, welcome
+from ingle.tui.panes.chat.turn_presenter import TurnPresenter, step
+from ingle.tui.panes.chat.welcome import welcome
 from ingle.tui.panes.chat.widgets.completion_menu import CompletionMenu
 from ingle.tui.panes.chat.widgets.files_panel import FilesPanel
 from ingle.tui.panes.chat.widgets.prompt_input import PromptInput
 from ingle.tui.panes.chat.widgets.transcript import Transcript
+from ingle.tui.panes.chat.workers import ChatWorkers
 from ingle.tui.shell.approver import TuiApprover
 from ingle.tui.widgets.thinking_block import ThinkingBlock
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -44,7 +45,7 @@ _WORD = re.compile(r"[^\s`'\"(),;:!?]+")
 THINK_CYCLE: list[Any] = [None, True, False]
 
 
-class ChatPane(Pane):
+class ChatPane(ChatWorkers, Pane):
     PANE = "chat"
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#prompt"
@@ -146,25 +147,6 @@ class ChatPane(Pane):
         lines, self.waiting_lines = self.waiting_lines, []
         for line in lines:
             await self.run_line(line)
-
-    @work(exclusive=True, group="server", exit_on_error=False)
-    async def check_model_server(self) -> None:
-        """The first screen says whether the server answers and the model is installed."""
-        engine = self.engine
-        try:
-            inventory = await engine.model_inventory()
-        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-            self.transcript.add_entry(step(describe_error(exc), "warn"))
-            return
-        text, style = server_line(inventory, engine.first_model())
-        self.transcript.add_entry(step(text, style))
-
-    @work(exclusive=True, group="server", exit_on_error=False)
-    async def list_models(self) -> None:
-        """`/model`: what the server has installed."""
-        engine = self.engine
-        inventory = await engine.model_inventory()
-        self.add_entry(models_note(inventory, engine.first_model(), engine.session.model is not None))
 
     def add_entry(self, entry: ConversationEntry) -> None:
         self.transcript.add_entry(entry)
@@ -347,6 +329,7 @@ class ChatPane(Pane):
             self.notify(message, title="The turn failed", severity="error")
         finally:
             self.status.set(busy=False)
+            self.refresh_status()  # the session's model and thinking again, not the last rung's
             self.files_changed()
             self.host.refresh_spend()
 
@@ -370,30 +353,6 @@ class ChatPane(Pane):
         self.prompt.load_text("\n\n".join([*texts, current] if current else texts))
         self.add_entry(step("the queued message is back in the prompt, not sent", "dim"))
 
-    @work(exclusive=True, group="turn", exit_on_error=False)
-    async def run_tests_now(self) -> None:
-        """`/test`: the repository's tests on its current state, shown like a gate result."""
-        from ingle.core.agent.test_gate import JudgedTests
-        from ingle.core.agent.turn_report import tests_event
-
-        from ingle.core.test_runs import resolve_test_command
-
-        presenter = TurnPresenter(self.transcript, self.status, self.save_entries)
-        command = resolve_test_command(self.engine.settings.tests, self.engine.root)
-        if command is not None:  # the run may take minutes: say what runs, at once
-            self.add_entry(step(f"running the tests: {command.shown()}…", "dim"))
-        self.status.set(busy=True)
-        try:
-            result = await self.engine.run_tests()
-            if result is None:
-                self.add_entry(step("no test command found: set [tests] command in your config", "warn"))
-            else:
-                presenter.show(tests_event("", JudgedTests(result=result)))
-        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-            self.add_entry(step(describe_error(exc), "error"))
-        finally:
-            self.status.set(busy=False)
-
     def action_interrupt(self) -> None:
         if self.menu.shown:
             self.menu.hide()
@@ -401,38 +360,6 @@ class ChatPane(Pane):
         running = [w for w in self.workers if w.group == "turn" and w.is_running]
         if running:
             self.workers.cancel_group(self, "turn")
-
-    @work(exclusive=True, group="shell", exit_on_error=False)
-    async def run_shell(self, command: str) -> None:
-        from ingle.core.agent.shell import run_shell_command
-
-        if not await self.approver.approve(shell_request(command)):
-            self.add_entry(step(f"not run: {command}", "dim"))
-            return
-        result = await run_shell_command(command, self.engine.root)
-        self.add_entry(shell_note(command, result.exit_code, result.output))
-
-    @work(thread=True, exclusive=True, group="tokens", exit_on_error=False)
-    def show_tokens(self) -> None:
-        try:
-            text = "\n".join(self.engine.token_breakdown().lines())
-            entry = ConversationEntry(kind="note", text=f"```text\n{text}\n```")
-        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-            entry = step(describe_error(exc), "fail")
-        self.app.call_from_thread(self.add_entry, entry)
-
-    @work(exclusive=True, group="turn", exit_on_error=False)
-    async def compact(self) -> None:
-        self.status.set(busy=True)
-        try:
-            result = await self.engine.compact()
-        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-            self.add_entry(step(describe_error(exc), "fail"))
-            return
-        finally:
-            self.status.set(busy=False)
-        self.add_entry(step(f"compact: {result.message}", "ok" if result.ok else "warn"))
-        self.save_session()
 
     # -- keys -------------------------------------------------------------------------
 
@@ -477,30 +404,5 @@ class ChatPane(Pane):
         if self.opened is not None:
             await self.run_line("/help")
 
-    # -- the palette ------------------------------------------------------------------
-
     def palette_entries(self) -> Iterable[PaletteEntry]:
-        if self.opened is None:
-            return
-        engine = self.engine
-
-        def line(text: str) -> Any:
-            # The coroutine is made when the command is chosen, not when it is listed.
-            return lambda: self.run_worker(self.run_line(text), exit_on_error=False)
-
-        for persona in engine.personas():
-            yield PaletteEntry(f"Persona: {persona.name}", persona.persona.description, line(f"/persona {persona.name}"))
-        models = sorted({*engine.settings.models, *engine.settings.roles.values()})
-        yield PaletteEntry("Model: the persona's own", "clear the model override", line("/model default"))
-        for model in models:
-            yield PaletteEntry(f"Model: {model}", "use this model first", line(f"/model {model}"))
-        yield PaletteEntry("Toggle thinking", "auto → on → off for the first attempt", line("/think"))
-        yield PaletteEntry("Undo the last Ingle commit", "revert it, if unpushed and at HEAD", line("/undo"))
-        yield PaletteEntry("Show the last diff", "the last Ingle commit's changes", line("/diff"))
-        yield PaletteEntry("Ask mode", "answers only, no edits", line("/ask"))
-        yield PaletteEntry("Code mode", "edit files", line("/code"))
-        yield PaletteEntry("Files panel", "show or hide the files in the chat", self.action_toggle_files)
-        yield PaletteEntry("Model call log", "the exact requests and replies", self.action_show_log)
-        yield PaletteEntry("Auto-apply edits", "toggle asking before edits are written", self.action_toggle_auto_edits)
-        yield PaletteEntry("Token budget", "what the next turn would send", line("/tokens"))
-        yield PaletteEntry("New conversation", "clear the history (files stay)", line("/clear"))
+        return chat_palette(self)

@@ -197,6 +197,10 @@ class SlashActions:
         if not instruction:
             self.say("/escalate needs a request (or a previous one to send again)", "warn")
             return
+        refusal = self.engine.escalation_refusal()
+        if refusal:  # asked for Claude: a local model instead is not what was asked
+            self.say(refusal, "warn")
+            return
         self.screen.start_turn(instruction, escalate="always")
 
     async def do_init(self, command: ParsedCommand) -> None:

@@ -131,6 +131,8 @@ class TurnPresenter:
             self.add(step(event.message, style))
         elif isinstance(event, TurnFinished):
             self.finished = event
+            if event.next_model:  # the rung's model was this turn's, not the user's choice
+                self.status.set(model=event.next_model)
             self.add(self._summary(event, self.waited_s()))
             if event.error:
                 self.add(step(event.error, "fail"))
