@@ -252,6 +252,15 @@ def advance_stage(store: Store, job_id: int, stage: int) -> bool:
             [job_id, stage, job_id]).rowcount)
 
 
+def jobs_to_advance(store: Store) -> list[JobRow]:
+    """Active jobs (not schedules) with no step left to run: their stage is finished."""
+    rows = store.db.conn.execute(
+        f"SELECT {', '.join(_JOB_COLUMNS)} FROM jobs j WHERE status IN ('queued', 'running') "
+        "AND kind != 'schedule' AND NOT EXISTS (SELECT 1 FROM job_steps s WHERE s.job_id = j.id "
+        "AND s.status IN ('queued', 'running')) ORDER BY id").fetchall()
+    return [_job(r) for r in rows]
+
+
 def due_schedules(store: Store, now: float) -> list[JobRow]:
     rows = store.db.conn.execute(
         f"SELECT {', '.join(_JOB_COLUMNS)} FROM jobs WHERE kind = 'schedule' AND status IN "

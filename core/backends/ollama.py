@@ -199,6 +199,11 @@ class OllamaBackend:
         data = await self._call("GET", "/api/ps")
         return [RunningModel.model_validate(m) for m in (data or {}).get("models") or []]
 
+    async def unload(self, model: str) -> None:
+        """Unload `model` now (an empty chat with keep_alive 0, as `ollama stop` does)."""
+        await self._call("POST", "/api/chat", {"model": model, "messages": [], "keep_alive": 0},
+                         model)
+
     async def version(self) -> str:
         data = await self._call("GET", "/api/version")
         return str((data or {}).get("version", ""))

@@ -200,3 +200,111 @@ def _say(refine_id: str, on_event: Callable[[EvalEvent], None] | None) -> Callab
         if on_event is not None:
             on_event(RefineProgress(run_id=refine_id, message=message))
     return say
+
+
+# -- one round as separate steps, for the job runner (core/jobs): propose, then one step
+# per candidate, then decide. The same calls and the same rule as `refine` above.
+class Proposal(BaseModel):
+    refine_id: str
+    model: str
+    proposals: list[dict] = Field(default_factory=list)
+    baseline: float = 0.0
+    baseline_must: list[str] = Field(default_factory=list)
+    cost_usd: float = 0.0
+    stopped: str = ""
+
+
+class CandidateScore(BaseModel):
+    idx: int
+    run_id: str
+    score: float
+    must_passed: list[str]
+    cost_usd: float
+
+
+def _splits(suite: Suite) -> tuple[list, list]:
+    train = [c for c in suite.cases if c.split == "train"] or suite.cases
+    holdout = [c for c in suite.cases if c.split == "holdout"] or suite.cases
+    return train, holdout
+
+
+async def propose_step(service: EvalService, persona_name: str, suite: Suite, *,
+                       proposer: str = PROPOSER, candidates: int = 3) -> Proposal:
+    """Train cases with the current persona, the proposer's candidates, the holdout baseline."""
+    if not 3 <= candidates <= 5:
+        raise UsageError("--candidates must be 3 to 5", "give --candidates 3")
+    current = service.wb.personas.get(persona_name)
+    out = Proposal(refine_id=secrets.token_hex(4), model=str(current.model_ref))
+    train, holdout = _splits(suite)
+    base_train = await _evaluate(service, suite, train, current, out.model, "train", None)
+    out.cost_usd += base_train.cost
+    failures = _failures(service, base_train)
+    if not failures:
+        out.stopped = "nothing fails on the train cases"
+        return out
+    try:
+        out.proposals, cost = await _propose(service, proposer, current, failures, candidates)
+    except (JudgeUnavailable, BackendError, IngleError) as exc:
+        out.stopped = f"the proposer could not answer: {str(exc).splitlines()[0]}"
+        return out
+    out.cost_usd += cost
+    base = await _evaluate(service, suite, holdout, current, out.model, "holdout", None)
+    out.cost_usd += base.cost
+    out.baseline, out.baseline_must = base.score, sorted(base.must_passed)
+    return out
+
+
+def _candidate(service: EvalService, persona_name: str, proposal: dict) -> ResolvedPersona:
+    current = service.wb.personas.get(persona_name)
+    candidate = current.persona.model_copy(update={
+        "role": proposal["role"], "constraints": proposal["constraints"],
+        "format": proposal["format"]})
+    return ResolvedPersona(persona=candidate, examples=current.examples, source="user",
+                           path=current.path)
+
+
+async def candidate_step(service: EvalService, persona_name: str, suite: Suite,
+                         proposal: Proposal, idx: int) -> CandidateScore:
+    """One candidate (0-based `idx`) evaluated on the holdout split."""
+    _, holdout = _splits(suite)
+    resolved = _candidate(service, persona_name, proposal.proposals[idx])
+    result = await _evaluate(service, suite, holdout, resolved, proposal.model,
+                             f"candidate {idx + 1}", None)
+    return CandidateScore(idx=idx, run_id=result.run_id, score=result.score,
+                          must_passed=sorted(result.must_passed), cost_usd=result.cost)
+
+
+def decide(service: EvalService, persona_name: str, suite: Suite, proposal: Proposal,
+           scores: list[CandidateScore]) -> RefineOutcome:
+    """Keep every candidate's row; save the best one that improves without a regression."""
+    outcome = RefineOutcome(persona=persona_name, refine_id=proposal.refine_id, rounds=1,
+                            baseline=proposal.baseline, stopped=proposal.stopped,
+                            cost_usd=proposal.cost_usd + sum(s.cost_usd for s in scores))
+    best: tuple[float, Persona, rows.CandidateRow] | None = None
+    for scored in sorted(scores, key=lambda s: s.idx):
+        text = proposal.proposals[scored.idx]
+        candidate = _candidate(service, persona_name, text).persona
+        lost = sorted(set(proposal.baseline_must) - set(scored.must_passed))
+        verdict = (f"regresses must-pass {', '.join(lost)}" if lost else
+                   "improves" if scored.score > proposal.baseline else "no improvement")
+        row = rows.CandidateRow(
+            refine_id=proposal.refine_id, persona=persona_name, round=1, idx=scored.idx + 1,
+            persona_toml=persona_to_toml(candidate), rationale=text["rationale"],
+            run_id=scored.run_id, score=scored.score, baseline=proposal.baseline,
+            verdict=verdict, cost_usd=scored.cost_usd)
+        outcome.candidates.append(row)
+        if verdict == "improves" and (best is None or scored.score > best[0]):
+            best = (scored.score, candidate, row)
+    if best is not None:
+        score, persona, row = best
+        changelog = (f"refined on suite {suite.name}: holdout mean score {row.baseline:.3f} -> "
+                     f"{score:.3f}; {row.rationale} (cost ${outcome.cost_usd:.4f}, refine "
+                     f"{proposal.refine_id})")
+        version = save_version(service.store, service.wb.personas, persona, changelog,
+                               author="evaluator")
+        row.accepted, row.saved_version = True, version.number
+        outcome.accepted, outcome.saved_version, outcome.best = True, version.number, score
+    elif scores:
+        outcome.stopped = outcome.stopped or "no candidate improved without a regression"
+    _keep(service, outcome.candidates, 1)
+    return outcome

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from ingle.core.errors import NotFound, UsageError
+from ingle.core.evals import steps
 from ingle.core.evals import suites as suite_files
 from ingle.core.evals.checks import CheckContext
 from ingle.core.evals.events import EvalEvent, RunFinished, RunStarted, SampleDone
@@ -30,6 +31,7 @@ from ingle.core.evals.runner import (
     sample_row,
 )
 from ingle.core.evals.scoring import score_case_judges, score_sample
+from ingle.core.evals.steps import SampleKey, SampleResult
 from ingle.memory import evals as rows
 from ingle.memory.evals import SampleRow, ScoreRow
 from ingle.personas.registry import UnknownPersona
@@ -202,6 +204,29 @@ class EvalService:
                 "WHERE run_id = ? AND error != '')", [run_id])
             self.store.db.execute("DELETE FROM eval_samples WHERE run_id = ? AND error != ''",
                                   [run_id])
+
+    # -- one sample at a time, for the job runner (core/jobs; see core/evals/steps.py) ----
+    def plan_run(self, suite: Suite, subjects: list[Subject], *, samples: int | None = None,
+                 limit: int | None = None) -> tuple[str, list[SampleKey]]:
+        """Create a run and list its samples without generating any."""
+        return steps.plan_run(self, suite, subjects, samples=samples, limit=limit)
+
+    async def compute_sample(self, key: SampleKey, endpoint: str | None = None) -> SampleResult:
+        """Generate and score one planned sample; nothing of the run is written."""
+        cache = self.__dict__.setdefault("_step_cache", {})
+        if key.run_id not in cache:
+            cache[key.run_id] = steps.RunSnapshot.load(self, key.run_id)
+        placements = self.__dict__.setdefault("_placements", {})
+        return await steps.compute_sample(self, cache[key.run_id], key, placements, endpoint)
+
+    def record_sample(self, result: SampleResult, done: int = 0, planned: int = 0) -> None:
+        """Store a computed sample and its scores (once, whoever computed it)."""
+        steps.record_sample(self, result, done, planned)
+
+    async def finish_run(self, run_id: str) -> RunReport:
+        """Every planned sample is stored: run the case judges and close the run."""
+        await steps.finish_run(self, run_id)
+        return self.report(run_id)
 
     def capture(self, turn: str, suite: str, outcome: str | None = None) -> tuple[Case, Path]:
         """Append the stored turn `turn` to the user's suite `suite` as a case."""

@@ -183,6 +183,13 @@ class FakeOllama(FakeServer):
         if model is None:
             return
         body = ex.request.json
+        if body.get("messages") == []:  # load, or with keep_alive 0 unload (`ollama stop`)
+            unload = body.get("keep_alive") in (0, "0", "0s")
+            model.loaded = not unload
+            ex.send_json(200, {"model": model.name, "created_at": CREATED_AT, "done": True,
+                               "message": {"role": "assistant", "content": ""},
+                               "done_reason": "unload" if unload else "load"})
+            return
         think = body.get("think")
         if think not in (None, False) and "thinking" not in model.capabilities:
             ex.send_json(400, {"error": f'"{model.name}" does not support thinking'})

@@ -10,6 +10,8 @@ every protocol.
 from __future__ import annotations
 
 import json
+import select
+import socket
 import sys
 import threading
 from collections import deque
@@ -26,7 +28,9 @@ class Exchange:
     """One request and the means to answer it."""
 
     def __init__(self, handler: BaseHTTPRequestHandler, request: RecordedRequest,
-                 stopping: threading.Event) -> None:
+                 stopping: threading.Event,
+                 on_disconnect: Callable[[RecordedRequest], None] = lambda r: None) -> None:
+        self._on_disconnect = on_disconnect
         self._handler = handler
         self.request = request
         self._stopping = stopping
@@ -66,8 +70,19 @@ class Exchange:
         self._streaming = False
 
     def hold(self) -> None:
-        """Stall: keep the connection open, sending nothing, until the server stops."""
-        self._stopping.wait()
+        """Stall: keep the connection open, sending nothing, until the server stops or the
+        client closes the connection (recorded in the fake's `disconnected`)."""
+        sock = self._handler.connection
+        while not self._stopping.is_set():
+            readable, _, _ = select.select([sock], [], [], 0.02)
+            if readable:
+                try:
+                    closed = sock.recv(1, socket.MSG_PEEK) == b""
+                except OSError:
+                    closed = True
+                if closed:
+                    self._on_disconnect(self.request)
+                    break
         self._handler.close_connection = True
 
     def pause(self, seconds: float) -> None:
@@ -90,6 +105,9 @@ class FakeServer:
         self._responder: Responder | None = None
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
+        # Streams whose client closed the connection while the server held it (stall_after).
+        self.disconnected: list[RecordedRequest] = []
+        self.disconnect_seen = threading.Event()
         self._stopping = threading.Event()
         self._httpd = _QuietServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
@@ -147,6 +165,11 @@ class FakeServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def _client_left(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self.disconnected.append(request)
+        self.disconnect_seen.set()
 
     # ---- for subclasses -------------------------------------------------------------------
 
@@ -220,11 +243,12 @@ class _Handler(BaseHTTPRequestHandler):
         )
         with fake._lock:
             fake._requests.append(request)
-        exchange = Exchange(self, request, fake._stopping)
+        exchange = Exchange(self, request, fake._stopping, fake._client_left)
         try:
             fake.route(exchange)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client went away (e.g. its timeout fired)
+            fake._client_left(request)
 
     do_GET = do_POST = do_DELETE = do_HEAD = _handle
 
