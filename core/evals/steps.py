@@ -14,7 +14,7 @@ import json
 import secrets
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -29,8 +29,9 @@ from ingle.core.evals.scoring import score_sample
 from ingle.memory import evals as rows
 from ingle.memory.evals import SampleRow, ScoreRow
 
-if TYPE_CHECKING:
-    from ingle.core.evals.service import EvalService
+# The EvalService these functions serve (service.py calls them; typed loosely because
+# service.py imports this module).
+EvalService = Any
 
 
 class SampleKey(BaseModel):
