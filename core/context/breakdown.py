@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from ingle.core.config.settings import Settings
-from ingle.core.context.planner import ContextPlan
+from ingle.core.context.plan_types import ContextPlan
 from ingle.personas.model import ModelRef
 
 # Sections in the order the prompt carries them (others follow, largest first).

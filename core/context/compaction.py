@@ -19,7 +19,8 @@ from ingle.core.backends.calls import PersonaCaller
 from ingle.core.backends.errors import BackendError
 from ingle.core.backends.types import ChatMessage, TextDelta, Usage
 from ingle.core.context.estimator import TokenEstimators
-from ingle.core.context.planner import ContextWindow, answer_reserve_for, split_exchanges
+from ingle.core.context.plan_types import ContextWindow, answer_reserve_for
+from ingle.core.context.planner import split_exchanges
 from ingle.core.errors import IngleError
 from ingle.personas.resolved import ResolvedPersona
 

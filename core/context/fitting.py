@@ -24,15 +24,15 @@ from ingle.core.backends.types import ChatMessage
 from ingle.core.config.settings import Settings
 from ingle.core.context.compaction import CompactionResult
 from ingle.core.context.estimator import TokenEstimators
-from ingle.core.context.planner import (
+from ingle.core.context.plan_types import (
     ContextInputs,
-    ExtraPart,
     ContextPlan,
     ContextWindow,
     MapSource,
     answer_reserve_for,
-    plan_context,
 )
+from ingle.core.context.planner import plan_context
+from ingle.core.context.prompt_builder import ExtraPart
 from ingle.core.repomap.languages import Grammars
 from ingle.memory.store import Store
 

@@ -14,7 +14,7 @@ import pytest
 from ingle.core.agent.approvals import FixedApprover
 from ingle.core.backends.types import ChatMessage
 from ingle.core.context.estimator import TokenEstimator
-from ingle.core.context.planner import answer_reserve_for
+from ingle.core.context.plan_types import answer_reserve_for
 from ingle.core.agent.engine import Engine
 from ingle.core.agent.events import ContextPrepared, TurnEvent, TurnFinished
 from ingle.core.context.prompt_builder import SUMMARY_INTRO

@@ -15,13 +15,13 @@ from ingle.core.backends.types import ChatMessage
 from ingle.core.config.settings import Settings
 from ingle.core.context.breakdown import overflow_advice
 from ingle.core.context.estimator import TokenEstimator, prior
-from ingle.core.context.planner import (
+from ingle.core.context.plan_types import (
     ContextInputs,
     ContextPlan,
     ContextWindow,
     answer_reserve_for,
-    plan_context,
 )
+from ingle.core.context.planner import plan_context
 from ingle.core.edits.apply import plan_edits
 from ingle.core.edits.elision import is_elision_marker
 from ingle.core.edits.parse import parse_reply

@@ -15,7 +15,7 @@ from ingle.core.backends.types import ChatMessage
 from ingle.core.frontends.cli import main
 from ingle.core.config.loader import load_config
 from ingle.core.context.estimator import TokenEstimator, prior
-from ingle.core.context.planner import answer_reserve_for
+from ingle.core.context.plan_types import answer_reserve_for
 from ingle.core.agent.engine import Engine
 from ingle.memory.store import Store
 from ingle.memory.token_calibration import load_calibration

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from ingle.core.context.estimator import TokenEstimator, prior
-from ingle.core.context.planner import ContextInputs, ContextWindow, plan_context
+from ingle.core.context.plan_types import ContextInputs, ContextWindow
+from ingle.core.context.planner import plan_context
 from ingle.core.context.prompt_builder import ExtraPart
 from ingle.core.frontends.cli import main
 from ingle.core.memories.retrieve import BLOCK_HEADER, OllamaEmbedder, recalled_texts, retrieve
