@@ -19,6 +19,8 @@ class GpuMemory(BaseModel):
     free_bytes: int
     utilization_percent: int | None = None  # the GPU's busy share over NVML's last sample
     process_ids: list[int] = Field(default_factory=list)  # compute processes on this GPU
+    # pid -> the program NVML names for it (the idle gate tells model servers from others)
+    process_names: dict[int, str] = Field(default_factory=dict)
 
 
 class GpuProbe(BaseModel):
@@ -68,7 +70,19 @@ def _read_one(pynvml, index: int) -> GpuMemory:  # noqa: ANN001 - the NVML modul
     except pynvml.NVMLError:
         pids = []
     return GpuMemory(
-        name=name.decode() if isinstance(name, bytes) else str(name),
+        name=_text(name),
         total_bytes=int(memory.total), used_bytes=int(memory.used), free_bytes=int(memory.free),
         utilization_percent=utilization, process_ids=pids,
+        process_names={pid: found for pid in pids if (found := _process_name(pynvml, pid))},
     )
+
+
+def _process_name(pynvml, pid: int) -> str:  # noqa: ANN001 - the NVML module
+    try:
+        return _text(pynvml.nvmlSystemGetProcessName(pid))
+    except (pynvml.NVMLError, AttributeError):  # gone already, or an old binding
+        return ""
+
+
+def _text(value: object) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)

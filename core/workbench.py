@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ingle.core.activity import Activity, Clock
 from ingle.core.backends.calls import PersonaCaller
 from ingle.core.backends.pool import ModelPool
 from ingle.core.bus import EventBus
@@ -32,13 +33,16 @@ if TYPE_CHECKING:
 
 class Workbench:
     def __init__(self, loaded: LoadedConfig, store: Store, personas: PersonaRegistry,
-                 *, nvml: Any = None) -> None:
+                 *, nvml: Any = None, clock: Clock | None = None) -> None:
         self.nvml = nvml  # the NVML binding gpu() reads through (None: nvidia-ml-py)
         self.loaded = loaded
         self.store = store
         self.personas = personas
         self.pool = ModelPool(loaded.settings)
-        self.caller = PersonaCaller(loaded.settings, self.pool, store, repo=loaded.repo)
+        # The user's input and interactive requests, for the job runner's idle gate.
+        self.activity = Activity(store, clock)
+        self.caller = PersonaCaller(loaded.settings, self.pool, store, repo=loaded.repo,
+                                    activity=self.activity)
         self.bus = EventBus()
 
     @classmethod
@@ -84,6 +88,7 @@ class Workbench:
         return probe_gpus(self.nvml)
 
     async def aclose(self) -> None:
+        self.activity.close()
         await self.pool.aclose()
         if "gates" in self.__dict__:
             await self.gates.aclose()

@@ -399,6 +399,17 @@ def _v13_jobs(db: sqlite_utils.Database) -> None:
         "started_at REAL NOT NULL, seen_at REAL NOT NULL)")
 
 
+def _v14_activity(db: sqlite_utils.Database) -> None:
+    # Activity stamps per Ingle process (memory/activity.py): the last input in the app,
+    # interactive requests in flight and the last one's time, for the job runner's idle gate.
+    db["activity"].create(
+        {"id": str, "pid": int, "kind": str, "started_at": float, "closed_at": float,
+         "last_input_at": float, "last_input_kind": str, "requests_in_flight": int,
+         "last_request_at": float},
+        pk="id",
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_calls_and_trust,
     _v2_repo_tags,
@@ -413,4 +424,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v11_persona_versions,
     _v12_refine_candidates,
     _v13_jobs,
+    _v14_activity,
 ]

@@ -396,10 +396,11 @@ class Engine:
         )
         answer: list[str] = []
         attempts: list[AttemptStarted] = []
-        async for event in run_turn(
+        # The turn is the user's interactive request: the idle job runner waits it out.
+        async for event in self.workbench.activity.tracked(run_turn(
             deps, instruction, list(self.session.chat_files), list(self.session.history), options,
             history_summary=self.session.history_summary,
-        ):
+        )):
             if isinstance(event, AnswerText):
                 answer.append(event.text)
             elif isinstance(event, AttemptStarted):

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from ingle.core.activity import Activity
 from ingle.core.backends.accounting import estimate_prompt_tokens
 from ingle.core.backends.base import collect
 from ingle.core.backends.pool import ModelPool
@@ -107,11 +108,14 @@ class UsageSink(Protocol):
 
 class PersonaCaller:
     def __init__(self, settings: Settings, pool: ModelPool, store: Store,
-                 repo: Path | None = None) -> None:
+                 repo: Path | None = None, activity: Activity | None = None) -> None:
         self.settings = settings
         self.pool = pool
         self.store = store
         self.repo = repo  # recorded with each call, so `ingle log` can filter by repository
+        # Each call counts as an interactive request while it runs (the job runner's idle
+        # gate waits for quiet), unless made inside `activity.background()`.
+        self.activity = activity
 
     def request_for(
         self,
@@ -162,11 +166,12 @@ class PersonaCaller:
         summariser, with the session's calibrated estimator)."""
         if check_window:
             self.check_fits(endpoint, request)
-        return recorded_stream(
+        stream = recorded_stream(
             self.pool.backend(endpoint), request, self.store, persona=persona,
             persona_version=persona_version, task_kind=task_kind, rung=rung, repo=self.repo,
             on_recorded=on_recorded, on_retry=on_retry,
         )
+        return stream if self.activity is None else self.activity.tracked(stream)
 
     def stream(
         self, persona: ResolvedPersona, messages: Messages, *, task_kind: str,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from ingle.core.config.ladder import BudgetSettings
 from ingle.core.config.expenses import ExpenseSettings
+from ingle.core.config.jobs import JobSettings
 from ingle.core.config.cascade import CascadeSettings
 from ingle.core.config.ollama_host import DEFAULT_OLLAMA_URL
 from ingle.core.config.tests import TestSettings
@@ -135,6 +136,7 @@ class Settings(_Section):
     cascade: CascadeSettings = Field(default_factory=CascadeSettings)
     tests: TestSettings = Field(default_factory=TestSettings)
     expenses: ExpenseSettings = Field(default_factory=ExpenseSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
 
     def num_ctx_for(self, model: str) -> int:
         """The one num_ctx every request for `model` uses (before capping at the

@@ -26,7 +26,7 @@ ORDERED_FEATURES = ("jobs", "evals", "lab", "expenses", "memories")
 CAPABILITIES = ("routing", "context", "repomap", "edits", "vcs", "test_runs")
 # Below the features, top to bottom.
 FOUNDATION = ("workbench", "backends", "config")
-BASICS = ("errors", "bus", "gpu", "version")  # stand-alone helpers every layer may use
+BASICS = ("errors", "bus", "gpu", "version", "activity")  # stand-alone helpers every layer may use
 NOT_FEATURES = {"agent", "frontends", *CAPABILITIES, *FOUNDATION, *BASICS}
 # The one import allowed to point upward: the CLI starts the app, lazily.
 ALLOWED_UPWARD = [("ingle.core.frontends.cli", "ingle.tui.app")]

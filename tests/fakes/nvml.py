@@ -17,6 +17,8 @@ class FakeGpu:
     used: int = 629_145_600  # the desktop's share
     utilization: int = 3
     pids: list[int] = field(default_factory=list)
+    # pid -> program name, as nvmlSystemGetProcessName reports it
+    names: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -62,6 +64,12 @@ class FakeNvml:
 
     def nvmlDeviceGetUtilizationRates(self, gpu: FakeGpu) -> _Rates:  # noqa: N802
         return _Rates(gpu=gpu.utilization)
+
+    def nvmlSystemGetProcessName(self, pid: int) -> bytes:  # noqa: N802
+        for gpu in self.gpus:
+            if pid in gpu.names:
+                return gpu.names[pid].encode()
+        raise NVMLError("Not Found")
 
     def nvmlDeviceGetComputeRunningProcesses(self, gpu: FakeGpu) -> list[_Process]:  # noqa: N802
         return [_Process(pid=p) for p in gpu.pids]
