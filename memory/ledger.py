@@ -7,6 +7,7 @@ rows and the sums `ingle stats`, the status bar and the spend cap read.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from pydantic import BaseModel, Field
 
@@ -55,6 +56,38 @@ def tag_calls(store: Store, call_ids: list[int], turn_id: str, outcome: str) -> 
             f"UPDATE model_calls SET turn_id = ?, outcome = ? WHERE id IN ({marks})",
             [turn_id, outcome, *call_ids],
         )
+
+
+class BestOfPick(BaseModel):
+    """A best-of-N turn's choice: the candidates drawn, each one's verdict, the kept one."""
+
+    turn_id: str
+    at: float
+    candidates: int  # N asked for
+    drawn: int  # drawn before one passed (or all N)
+    kept: int  # 1-based
+    kept_by: str  # passed | judge | first
+    reason: str
+    temperatures: list[float]
+    verdicts: list[str]  # "passed" or why each failed
+
+
+def record_best_of(store: Store, pick: BestOfPick) -> None:
+    row = pick.model_dump()
+    row["temperatures"] = json.dumps(pick.temperatures)
+    row["verdicts"] = json.dumps(pick.verdicts)
+    with store.db.conn:
+        store.db["best_of_picks"].upsert(row, pk="turn_id")
+
+
+def best_of_pick(store: Store, turn_id: str) -> BestOfPick | None:
+    rows = list(store.db.query("SELECT * FROM best_of_picks WHERE turn_id = ?", [turn_id]))
+    if not rows:
+        return None
+    row = dict(rows[0])
+    row["temperatures"] = json.loads(row["temperatures"])
+    row["verdicts"] = json.loads(row["verdicts"])
+    return BestOfPick.model_validate(row)
 
 
 def local_midnight(now: dt.datetime | None = None) -> float:

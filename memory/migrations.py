@@ -410,6 +410,22 @@ def _v14_activity(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v15_best_of_picks(db: sqlite_utils.Database) -> None:
+    # Best-of-N turns (core/agent/best_of.py): how many candidates were drawn at which
+    # temperatures, each one's verdict, and which was kept and why.
+    db["best_of_picks"].create(
+        {"turn_id": str, "at": float, "candidates": int, "drawn": int, "kept": int,
+         "kept_by": str, "reason": str, "temperatures": str, "verdicts": str},
+        pk="turn_id",
+    )
+
+
+def _v16_eval_stars(db: sqlite_utils.Database) -> None:
+    # Cases the user starred in the Evals pane, per suite (they outlive runs).
+    db["eval_stars"].create({"suite": str, "case_id": str, "starred_at": float},
+                            pk=("suite", "case_id"))
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_calls_and_trust,
     _v2_repo_tags,
@@ -425,4 +441,6 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v12_refine_candidates,
     _v13_jobs,
     _v14_activity,
+    _v15_best_of_picks,
+    _v16_eval_stars,
 ]

@@ -21,4 +21,5 @@ class ChatSession(BaseModel):
     kind: str | None = None  # a task kind chosen by a command (/architect...); None: the persona's
     auto_approve_edits: bool = False
     tests: bool | None = None  # /test on|off; None: the config's tests.enabled
+    best_of: int = 1  # /best N: the first attempt draws N replies and keeps one
     gates: str | list[str] = "auto"  # /gates: "auto", "off" or gate names; saved with the session

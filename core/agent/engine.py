@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ingle.core.agent.approvals import Approver
+from ingle.core.agent.best_of import BestOf, judge_with
 from ingle.core.agent.chat_session import ChatSession
 from ingle.core.agent.commit_messages import commit_messager
 from ingle.core.agent.context_budget import SessionBudget
@@ -352,8 +353,10 @@ class Engine:
         run_suggested_shell: bool = True,
         escalate: str | None = None,
         tests: bool | None = None,
+        best_of: int | None = None,
     ) -> AsyncIterator[TurnEvent]:
-        """Run one turn over the session; the session's files and history follow it."""
+        """Run one turn over the session; the session's files and history follow it.
+        `best_of` (else the session's /best) draws that many first replies, one kept."""
         planned = await self.plan_route(
             self.budget.prompt_estimate(instruction), escalate=escalate, instruction=instruction
         )
@@ -385,6 +388,7 @@ class Engine:
             examples=self.examples_for(planned.kind),
             context=self.context,
             context_extras=[memory] if memory else [],
+            best_of=self._best_of(best_of),
         )
         kind = planned.kind
         options = TurnOptions(
@@ -424,6 +428,13 @@ class Engine:
                     turn_id=event.turn_id, at=time.time(), system_prompt=self.persona.system_prompt(),
                     recalled=recalled_texts(memory), repo=str(self.root)))
             yield event
+
+    def _best_of(self, n: int | None) -> BestOf | None:
+        n = n if n is not None else self.session.best_of
+        if n <= 1:
+            return None
+        return BestOf(n=n, base_temperature=self.persona.sampling().temperature,
+                      judge=judge_with(self.workbench.caller, self.registry))
 
     def _record_turn(self, event: TurnFinished, attempts: list[AttemptStarted], kind: str) -> None:
         from ingle.memory.ledger import TurnRecord, record_turn

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 
-from ingle.core.agent import repair_messages
+from ingle.core.agent import best_of, repair_messages
 from ingle.core.agent.approvals import ApprovalRequest
 from ingle.core.agent.events import (
     AnswerText,
@@ -184,12 +184,25 @@ class _Turn:
     # -- phase 2: the model's reply, streamed --------------------------------------------
 
     async def stream(self, attempt: Attempt) -> AsyncIterator[TurnEvent]:
+        if best_of.applies(self.deps.best_of, attempt, self.options):  # N replies, one kept
+            async for event in best_of.draw(
+                self.deps.best_of, attempt, generate=self._stream_one, deps=self.deps,
+                state=self.state, options=self.options, turn_id=self.turn_id,
+                instruction=self.instruction, remaining_s=self.budget.remaining_s,
+            ):
+                yield event
+            return
+        async for event in self._stream_one(attempt):
+            yield event
+
+    async def _stream_one(self, attempt: Attempt, temperature: float | None = None) -> AsyncIterator[TurnEvent]:
         deps, rung, turn_id = self.deps, attempt.rung, self.turn_id
         parts: list[str] = []
         limit = self.budget.remaining_s()
         if deps.rung_timeout_s is not None:
             limit = min(limit, deps.rung_timeout_s)
-        request = chat_request(deps.persona, self.fitted.messages, model=rung.model, think=rung.think)
+        request = chat_request(deps.persona, self.fitted.messages, model=rung.model, think=rung.think,
+                               temperature=temperature)
         try:
             async with asyncio.timeout(limit):
                 async for event in recorded_stream(

@@ -22,6 +22,7 @@ from ingle.memory.store import Store
 from ingle.personas.resolved import ResolvedPersona
 
 if TYPE_CHECKING:
+    from ingle.core.agent.best_of import BestOf
     from ingle.core.agent.gating import JudgedGate
     from ingle.core.agent.test_gate import JudgedTests
 
@@ -66,6 +67,8 @@ class TurnDeps:
     context: ContextTools | None = None
     # Parts other features add to every attempt's prompt (memories), fitted by the planner.
     context_extras: list[ExtraPart] = field(default_factory=list)
+    # Best-of-N on the first attempt (core/agent/best_of.py); None: one reply.
+    best_of: BestOf | None = None
 
 
 @dataclass

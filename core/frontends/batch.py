@@ -14,6 +14,7 @@ from typing import TextIO
 
 from ingle.core.errors import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 from ingle.core.agent.approvals import ApprovalRequest, FixedApprover
+from ingle.core.agent.best_of import MAX_CANDIDATES
 from ingle.core.agent.events import (
     AnswerText,
     AttemptStarted,
@@ -59,6 +60,10 @@ def run_batch(args: argparse.Namespace) -> int:
     if not instruction.strip():
         print("ingle: the instruction is empty", file=sys.stderr)
         return EXIT_USAGE
+    if args.best_of is not None and not 1 <= args.best_of <= MAX_CANDIDATES:
+        print(f"ingle: --best-of {args.best_of}: use a number from 1 to {MAX_CANDIDATES}",
+              file=sys.stderr)
+        return EXIT_USAGE
     interactive = args.message != "-" and sys.stdin.isatty() and sys.stderr.isatty()
     if args.yes or not interactive:
         # Non-interactive without --yes: nothing is applied, the turn says so.
@@ -103,7 +108,7 @@ async def _run(args: argparse.Namespace, instruction: str, approver) -> int:  # 
         async for event in engine.run_turn(
             instruction, approver, mode="ask" if args.ask else "code", commit=not args.no_commit,
             gates=gates, run_suggested_shell=args.run_suggested, escalate=args.escalate,
-            tests=True if args.test else None,
+            tests=True if args.test else None, best_of=args.best_of,
         ):
             printer.show(event)
             if isinstance(event, TurnFinished):

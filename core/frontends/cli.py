@@ -71,6 +71,11 @@ def add_session_arguments(parser: argparse.ArgumentParser) -> None:
         help="Claude escalation: never, auto (key set and cap allows; the default), always",
     )
     group.add_argument(
+        "--best-of", type=int, default=None, metavar="N",
+        help="draw N first replies at spread temperatures; keep the first that passes gates "
+        "and tests, else the judge's pick (2-8)",
+    )
+    group.add_argument(
         "--gates", default="auto", metavar="auto|off|LIST",
         help="gates to run: auto (all that apply), off, or a list such as python,go",
     )

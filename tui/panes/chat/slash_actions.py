@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ingle.core.agent.approvals import ApprovalRequest
+from ingle.core.agent.best_of import MAX_CANDIDATES
 from ingle.core.agent.saved_session import ConversationEntry
 from ingle.core.errors import IngleError
 from ingle.tui.panes.chat.controls import ChatControls
@@ -202,6 +203,19 @@ class SlashActions:
             self.say(refusal, "warn")
             return
         self.screen.start_turn(instruction, escalate="always")
+
+    async def do_best(self, command: ParsedCommand) -> None:
+        word = command.argument.lower()
+        session = self.engine.session
+        if word:
+            n = 1 if word == "off" else int(word) if word.isdigit() else 0
+            if not 1 <= n <= MAX_CANDIDATES:
+                self.say(f"/best {word}: use a number from 1 to {MAX_CANDIDATES}, or off", "warn")
+                return
+            session.best_of = n
+            self.screen.save_session()  # the session's choice: it survives a restart
+        self.say(f"best of {session.best_of}: the first attempt draws {session.best_of} replies"
+                 if session.best_of > 1 else "best of: off (one reply per attempt)")
 
     async def do_init(self, command: ParsedCommand) -> None:
         if self.engine.repo is not None:

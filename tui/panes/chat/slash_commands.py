@@ -40,6 +40,9 @@ _COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(name="gates", args="[auto|off|NAME,...]", help="which gates check edits"),
     SlashCommand(name="test", args="[on|off]", help="run the tests now; on/off: run them on each candidate"),
     SlashCommand(name="escalate", args="[TEXT]", help="send TEXT (or the last request again) straight to Claude"),
+    SlashCommand(name="best", args="[N|off]",
+                 help="draw N first replies at spread temperatures; keep the first that passes "
+                 "gates and tests, else the judge's pick"),
     SlashCommand(name="init", help="create a git repository here, so every change can be undone"),
     SlashCommand(name="compact", help="summarise older turns to free context"),
     SlashCommand(name="run", args="COMMAND", help="run a shell command (after you confirm)"),
