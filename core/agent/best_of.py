@@ -13,11 +13,11 @@ kept one became) and the choice is recorded in `best_of_picks`.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from ingle.core.agent.events import AnswerText, ModelFinished, Notice, TurnEvent, TurnFinished
-from ingle.core.agent.turn_types import Attempt, TurnDeps, TurnOptions, TurnState
+from ingle.core.agent.turn_types import Attempt, BestOf, Judge, TurnDeps, TurnOptions, TurnState
 from ingle.core.backends.calls import PersonaCaller
 from ingle.core.backends.errors import BackendError
 from ingle.core.backends.types import ChatMessage
@@ -28,25 +28,10 @@ from ingle.personas.registry import PersonaRegistry
 from ingle.validators.results import GateStatus
 
 MAX_CANDIDATES = 8
-TEMPERATURE_STEP = 0.3  # 0.1 -> 0.4 -> 0.7 -> 1.0: from the persona's own to creative
-MAX_TEMPERATURE = 1.5
 JUDGE_PERSONA = "my-reviewer"
 
-# (instruction, [(reply, why it failed)]) -> (index of the pick or None, reason)
-Judge = Callable[[str, list[tuple[str, str]]], Awaitable[tuple[int | None, str]]]
 # (a fresh attempt, temperature) -> the events of streaming one reply into it
 Generate = Callable[[Attempt, float], AsyncIterator[TurnEvent]]
-
-
-@dataclass
-class BestOf:
-    n: int
-    base_temperature: float = 0.1
-    judge: Judge | None = None
-
-    def temperatures(self) -> list[float]:
-        return [round(min(self.base_temperature + i * TEMPERATURE_STEP, MAX_TEMPERATURE), 2)
-                for i in range(self.n)]
 
 
 @dataclass

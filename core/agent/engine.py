@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ingle.core.agent.approvals import Approver
-from ingle.core.agent.best_of import BestOf, judge_with
+from ingle.core.agent.best_of import judge_with
 from ingle.core.agent.chat_session import ChatSession
 from ingle.core.agent.commit_messages import commit_messager
 from ingle.core.agent.context_budget import SessionBudget
@@ -24,7 +24,7 @@ from ingle.core.agent.events import AnswerText, AttemptStarted, FilesRequested, 
 from ingle.core.agent.gating import GateBaselines, GateSelection, gate_check_for
 from ingle.core.agent.test_gate import TestBaselines, run_repository_tests, test_check_for
 from ingle.core.agent.turn import run_turn
-from ingle.core.agent.turn_types import TurnDeps, TurnOptions
+from ingle.core.agent.turn_types import BestOf, TurnDeps, TurnOptions
 from ingle.core.backends.base import ModelBackend
 from ingle.core.backends.inventory import EndpointInventory
 from ingle.core.backends.types import ChatMessage, ThinkSetting

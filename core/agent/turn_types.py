@@ -22,7 +22,6 @@ from ingle.memory.store import Store
 from ingle.personas.resolved import ResolvedPersona
 
 if TYPE_CHECKING:
-    from ingle.core.agent.best_of import BestOf
     from ingle.core.agent.gating import JudgedGate
     from ingle.core.agent.test_gate import JudgedTests
 
@@ -36,6 +35,22 @@ TestCheck = Callable[[dict[str, str], float], Awaitable["JudgedTests | None"]]
 # (chat files, instruction, token budget) -> repo map text; called from a worker thread
 RepoMapper = Callable[[set[str], str, int], str]
 CommitMessager = Callable[[str, list[str], str], Awaitable[str]]
+# Best-of-N's judge: (instruction, [(reply, why it failed)]) -> (index of the pick or None, why)
+Judge = Callable[[str, list[tuple[str, str]]], Awaitable[tuple[int | None, str]]]
+
+
+@dataclass
+class BestOf:
+    """Best-of-N for the first attempt (core/agent/best_of.py): N replies drawn at
+    temperatures spread up from the persona's own."""
+
+    n: int
+    base_temperature: float = 0.1
+    judge: Judge | None = None
+
+    def temperatures(self) -> list[float]:
+        step, top = 0.3, 1.5  # 0.1 -> 0.4 -> 0.7 -> 1.0: from the persona's own to creative
+        return [round(min(self.base_temperature + i * step, top), 2) for i in range(self.n)]
 
 
 @dataclass

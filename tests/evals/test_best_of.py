@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ingle.core.config.paths import IngleDirs
 from ingle.core.frontends.cli import main
 from ingle.memory.ledger import best_of_pick
 from ingle.memory.store import Store
-from ingle.core.config.paths import IngleDirs
+
 from tests.fakes.script import RecordedRequest, Reply
 from tests.git_env import git, make_repo
 
@@ -45,7 +46,7 @@ def scripted(candidates: list[str], judge: str = "") -> object:
     return respond
 
 
-def coder_bodies(server) -> list[dict]:  # noqa: ANN001
+def coder_bodies(server) -> list[dict]:
     return [r.json for r in server.requests_to("/api/chat") if not r.json.get("format")]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ingle.tui.app import IngleApp
+
 from tests.fakes.script import Reply
 from tests.git_env import git
 from tests.tui.test_tui_support import GREET, edit, opened, settle, shown, shown_text, submit
