@@ -5,7 +5,9 @@ with their reasons; ask a proposer (a persona on the largest local model, or Cla
 within the cap) for 3-5 candidate versions (rewrites of role, constraints and format,
 forced through a JSON schema); evaluate the current persona and every candidate on the
 holdout split; accept the best candidate only if its mean score beats the current one's
-and no must-pass check that passed before fails now. The accepted candidate is saved as
+and no must-pass check that passed before fails now. Besides the rewrites, up to two
+candidates add few-shot examples bootstrapped from passing train outputs and from the
+persona's corrections (core/evals/bootstrap.py), judged by the same rule. The accepted candidate is saved as
 the persona's next version through the persona lab, with the rationale and cost in its
 changelog. Every candidate and its score is kept (memory/evals.py refine_candidates).
 """
@@ -20,13 +22,18 @@ from pydantic import BaseModel, Field
 from ingle.core.backends.errors import BackendError
 from ingle.core.backends.types import ChatMessage
 from ingle.core.errors import IngleError, UsageError
+from ingle.core.evals.bootstrap import (
+    examples_dir,
+    few_shot_proposals,
+    install_examples,
+    with_examples,
+)
 from ingle.core.evals.events import EvalEvent
 from ingle.core.evals.judges import JudgeUnavailable
 from ingle.core.evals.models import Subject, Suite
 from ingle.core.evals.service import EvalService
 from ingle.core.lab.versions import save_version
 from ingle.memory import evals as rows
-from ingle.personas.model import Persona
 from ingle.personas.resolved import ResolvedPersona
 from ingle.personas.toml_io import persona_to_toml
 
@@ -62,8 +69,8 @@ class RefineProgress(EvalEvent):
 
 async def refine(service: EvalService, persona_name: str, suite: Suite, *,
                  rounds: int = 1, budget_usd: float = 1.0, proposer: str = PROPOSER,
-                 candidates: int = 3, on_event: Callable[[EvalEvent], None] | None = None
-                 ) -> RefineOutcome:
+                 candidates: int = 3, on_event: Callable[[EvalEvent], None] | None = None,
+                 few_shot: bool = True) -> RefineOutcome:
     if not 3 <= candidates <= 5:
         raise UsageError("--candidates must be 3 to 5", "give --candidates 3")
     wb = service.wb
@@ -84,25 +91,30 @@ async def refine(service: EvalService, persona_name: str, suite: Suite, *,
             outcome.stopped = "nothing fails on the train cases"
             break
         say(f"{len(failures)} failures; asking {proposer} for {candidates} candidates")
+        shots = (few_shot_proposals(service.store, current, train, base_train.run_id,
+                                    _failing_cases(service, base_train)) if few_shot else [])
         try:
             proposals, cost = await _propose(service, proposer, current, failures, candidates)
         except (JudgeUnavailable, BackendError, IngleError) as exc:
             outcome.stopped = f"the proposer could not answer: {str(exc).splitlines()[0]}"
-            break
+            if not shots:
+                break
+            proposals, cost = [], 0.0
         outcome.cost_usd += cost
+        if shots:
+            say(f"{len(shots)} few-shot candidate(s) bootstrapped from passing outputs and "
+                "corrections")
+        proposals += shots
         base = await _evaluate(service, suite, holdout, current, model, "holdout", on_event)
         outcome.cost_usd += base.cost
         outcome.baseline = base.score
-        best: tuple[float, Persona, rows.CandidateRow] | None = None
+        best: tuple[float, ResolvedPersona, rows.CandidateRow] | None = None
         for idx, proposal in enumerate(proposals):
             if outcome.cost_usd >= budget_usd:
                 outcome.stopped = f"budget ${budget_usd:.2f} spent"
                 break
-            candidate = current.persona.model_copy(update={
-                "role": proposal["role"], "constraints": proposal["constraints"],
-                "format": proposal["format"]})
-            resolved = ResolvedPersona(persona=candidate, examples=current.examples,
-                                       source="user", path=current.path)
+            resolved = _build(service, current, proposal, refine_id, round_no, idx + 1)
+            candidate = resolved.persona
             say(f"candidate {idx + 1}: evaluating on {len(holdout)} holdout cases")
             result = await _evaluate(service, suite, holdout, resolved, model,
                                      f"candidate {idx + 1}", on_event)
@@ -118,16 +130,17 @@ async def refine(service: EvalService, persona_name: str, suite: Suite, *,
             outcome.candidates.append(row)
             say(f"candidate {idx + 1}: {result.score:.3f} vs {base.score:.3f}: {verdict}")
             if verdict == "improves" and (best is None or result.score > best[0]):
-                best = (result.score, candidate, row)
+                best = (result.score, resolved, row)
         if best is None:
             _keep(service, outcome.candidates, round_no)
             outcome.stopped = outcome.stopped or "no candidate improved without a regression"
             break
-        score, persona, row = best
+        score, kept, row = best
         changelog = (f"refined on suite {suite.name}: holdout mean score {row.baseline:.3f} -> "
                      f"{score:.3f}; {row.rationale} (cost ${outcome.cost_usd:.4f}, refine "
                      f"{refine_id})")
-        version = save_version(wb.store, wb.personas, persona, changelog, author="evaluator")
+        install_examples(wb.personas, kept)
+        version = save_version(wb.store, wb.personas, kept.persona, changelog, author="evaluator")
         row.accepted, row.saved_version = True, version.number
         outcome.accepted, outcome.saved_version, outcome.best = True, version.number, score
         _keep(service, outcome.candidates, round_no)
@@ -165,6 +178,22 @@ async def _evaluate(service: EvalService, suite: Suite, cases: list, persona: Re
             if s.must_pass and s.passed}
     return _Scored(run_id=report.run.id, score=metrics.get("mean_score") or 0.0,
                    cost=metrics.get("cost_usd") or 0.0, must_passed=must)
+
+
+def _failing_cases(service: EvalService, scored: _Scored) -> list[str]:
+    samples = {s.id: s.case_id for s in rows.samples_of(service.store, scored.run_id)}
+    return sorted({samples[s.sample_id] for s in rows.scores_of(service.store, scored.run_id)
+                   if not s.passed and not s.skipped})
+
+
+def _build(service: EvalService, current: ResolvedPersona, proposal: dict, refine_id: str,
+           round_no: int, idx: int) -> ResolvedPersona:
+    """A candidate: the proposal's role, constraints and format, plus its examples if any."""
+    candidate = current.persona.model_copy(update={
+        "role": proposal["role"], "constraints": proposal["constraints"],
+        "format": proposal["format"]})
+    return with_examples(current, candidate, proposal, refine_id, round_no, idx,
+                         examples_dir(service.wb.personas))[1]
 
 
 def _failures(service: EvalService, scored: _Scored) -> list[str]:
@@ -229,7 +258,8 @@ def _splits(suite: Suite) -> tuple[list, list]:
 
 
 async def propose_step(service: EvalService, persona_name: str, suite: Suite, *,
-                       proposer: str = PROPOSER, candidates: int = 3) -> Proposal:
+                       proposer: str = PROPOSER, candidates: int = 3,
+                       few_shot: bool = True) -> Proposal:
     """Train cases with the current persona, the proposer's candidates, the holdout baseline."""
     if not 3 <= candidates <= 5:
         raise UsageError("--candidates must be 3 to 5", "give --candidates 3")
@@ -242,32 +272,34 @@ async def propose_step(service: EvalService, persona_name: str, suite: Suite, *,
     if not failures:
         out.stopped = "nothing fails on the train cases"
         return out
+    shots = (few_shot_proposals(service.store, current, train, base_train.run_id,
+                                _failing_cases(service, base_train)) if few_shot else [])
     try:
         out.proposals, cost = await _propose(service, proposer, current, failures, candidates)
     except (JudgeUnavailable, BackendError, IngleError) as exc:
         out.stopped = f"the proposer could not answer: {str(exc).splitlines()[0]}"
-        return out
+        if not shots:
+            return out
+        cost = 0.0
     out.cost_usd += cost
+    out.proposals += shots
     base = await _evaluate(service, suite, holdout, current, out.model, "holdout", None)
     out.cost_usd += base.cost
     out.baseline, out.baseline_must = base.score, sorted(base.must_passed)
     return out
 
 
-def _candidate(service: EvalService, persona_name: str, proposal: dict) -> ResolvedPersona:
-    current = service.wb.personas.get(persona_name)
-    candidate = current.persona.model_copy(update={
-        "role": proposal["role"], "constraints": proposal["constraints"],
-        "format": proposal["format"]})
-    return ResolvedPersona(persona=candidate, examples=current.examples, source="user",
-                           path=current.path)
+def _candidate(service: EvalService, persona_name: str, proposal: dict, refine_id: str,
+               idx: int) -> ResolvedPersona:
+    return _build(service, service.wb.personas.get(persona_name), proposal, refine_id, 1, idx)
 
 
 async def candidate_step(service: EvalService, persona_name: str, suite: Suite,
                          proposal: Proposal, idx: int) -> CandidateScore:
     """One candidate (0-based `idx`) evaluated on the holdout split."""
     _, holdout = _splits(suite)
-    resolved = _candidate(service, persona_name, proposal.proposals[idx])
+    resolved = _candidate(service, persona_name, proposal.proposals[idx], proposal.refine_id,
+                          idx + 1)
     result = await _evaluate(service, suite, holdout, resolved, proposal.model,
                              f"candidate {idx + 1}", None)
     return CandidateScore(idx=idx, run_id=result.run_id, score=result.score,
@@ -280,10 +312,11 @@ def decide(service: EvalService, persona_name: str, suite: Suite, proposal: Prop
     outcome = RefineOutcome(persona=persona_name, refine_id=proposal.refine_id, rounds=1,
                             baseline=proposal.baseline, stopped=proposal.stopped,
                             cost_usd=proposal.cost_usd + sum(s.cost_usd for s in scores))
-    best: tuple[float, Persona, rows.CandidateRow] | None = None
+    best: tuple[float, ResolvedPersona, rows.CandidateRow] | None = None
     for scored in sorted(scores, key=lambda s: s.idx):
         text = proposal.proposals[scored.idx]
-        candidate = _candidate(service, persona_name, text).persona
+        resolved = _candidate(service, persona_name, text, proposal.refine_id, scored.idx + 1)
+        candidate = resolved.persona
         lost = sorted(set(proposal.baseline_must) - set(scored.must_passed))
         verdict = (f"regresses must-pass {', '.join(lost)}" if lost else
                    "improves" if scored.score > proposal.baseline else "no improvement")
@@ -294,13 +327,14 @@ def decide(service: EvalService, persona_name: str, suite: Suite, proposal: Prop
             verdict=verdict, cost_usd=scored.cost_usd)
         outcome.candidates.append(row)
         if verdict == "improves" and (best is None or scored.score > best[0]):
-            best = (scored.score, candidate, row)
+            best = (scored.score, resolved, row)
     if best is not None:
-        score, persona, row = best
+        score, kept, row = best
         changelog = (f"refined on suite {suite.name}: holdout mean score {row.baseline:.3f} -> "
                      f"{score:.3f}; {row.rationale} (cost ${outcome.cost_usd:.4f}, refine "
                      f"{proposal.refine_id})")
-        version = save_version(service.store, service.wb.personas, persona, changelog,
+        install_examples(service.wb.personas, kept)
+        version = save_version(service.store, service.wb.personas, kept.persona, changelog,
                                author="evaluator")
         row.accepted, row.saved_version = True, version.number
         outcome.accepted, outcome.saved_version, outcome.best = True, version.number, score

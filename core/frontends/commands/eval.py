@@ -157,6 +157,9 @@ def configure_refine(sub: Any) -> argparse.ArgumentParser:
                         help="candidates per round, 3 to 5")
     refine.add_argument("--proposer", default="my-architect", metavar="PERSONA",
                         help="who writes the candidates: a persona or 'claude'")
+    refine.add_argument("--no-few-shot", action="store_true",
+                        help="no few-shot candidates bootstrapped from passing outputs and the "
+                        "correction log")
     return refine
 
 
@@ -176,7 +179,8 @@ def run_refine(workbench: Any, args: argparse.Namespace) -> int:
         try:
             return await refine(service, args.name, suite, rounds=args.rounds,
                                 budget_usd=args.budget, proposer=args.proposer,
-                                candidates=args.candidates, on_event=_RefineProgress())
+                                candidates=args.candidates, on_event=_RefineProgress(),
+                                few_shot=not args.no_few_shot)
         finally:  # the clients belong to this event loop: close them in it
             await workbench.pool.aclose()
 
