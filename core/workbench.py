@@ -53,20 +53,22 @@ class Workbench:
         env: Mapping[str, str] | None = None,
         flags: Mapping[str, Any] | None = None,
         trusted: bool | None = None,
+        clock: Clock | None = None,
     ) -> Workbench:
         """Load config (with `repo`'s .ingle.toml when given), the store and the personas.
-        Raises ConfigError or StoreError with a message that says what to fix."""
+        Raises ConfigError or StoreError with a message that says what to fix. `clock`
+        times the activity stamps (tests pass a fake one)."""
         loaded = load_config(repo=repo, env=env, flags=flags, trusted=trusted)
-        return cls.from_loaded(loaded)
+        return cls.from_loaded(loaded, clock=clock)
 
     @classmethod
-    def from_loaded(cls, loaded: LoadedConfig) -> Workbench:
+    def from_loaded(cls, loaded: LoadedConfig, *, clock: Clock | None = None) -> Workbench:
         store = Store(loaded.dirs.database)
         registry = load_registry(loaded.dirs.user_personas)
         # Personas are numbered from the store, so `name@N` resolves anywhere a name does
         # and a file edited by hand becomes a new version (core/lab/versions.py).
         registry.track_versions(StoreVersionHistory(store))
-        return cls(loaded, store, registry)
+        return cls(loaded, store, registry, clock=clock)
 
     @property
     def settings(self) -> Settings:

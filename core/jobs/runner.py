@@ -92,6 +92,12 @@ class JobRunner:
     async def run(self, once: bool = False) -> RunSummary:
         """Work the queue. `once`: until nothing can run now (the queue is empty, every job
         is paused, or the gate says busy), then return. Otherwise forever."""
+        # The steps' model calls (in tasks started inside) are the runner's, not the user's:
+        # the idle gate must not count them as interactive requests and pause for them.
+        with self.wb.activity.background():
+            return await self._run(once)
+
+    async def _run(self, once: bool) -> RunSummary:
         q.register_runner(self.store, self.id, os.getpid(), socket.gethostname(), self.clock())
         self.summary.reclaimed = q.reclaim_dead(self.store, lambda r: not process_alive(r))
         try:
