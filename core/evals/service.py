@@ -38,6 +38,7 @@ from ingle.personas.registry import UnknownPersona
 from ingle.personas.resolved import ResolvedPersona
 
 if TYPE_CHECKING:
+    from ingle.core.evals.promptfoo import Imported
     from ingle.core.workbench import Workbench
 
 LOWER_IS_BETTER = ("latency", "cost", "errors", "hidden_thinking")
@@ -234,6 +235,14 @@ class EvalService:
 
         case = case_from_turn(rows.turn_calls(self.store, turn), outcome)
         return case, append_case(suite_files.user_suite_dir(self.wb.dirs.config), suite, case)
+
+    def import_promptfoo(self, path: Path, *, name: str | None = None, out: Path | None = None,
+                         force: bool = False) -> Imported:
+        """A promptfoo config written as a suite in the user's suites (or `out`)."""
+        from ingle.core.evals.promptfoo import import_file
+
+        return import_file(path, suite_files.user_suite_dir(self.wb.dirs.config), name=name,
+                           out=out, force=force)
 
     # -- reading runs --------------------------------------------------------------------
     def resolve_run(self, given: str) -> str:

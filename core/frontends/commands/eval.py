@@ -60,6 +60,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
                          help="record it as a failing case: the edit was undone or rejected")
     capture.add_argument("--json", action="store_true", help="print the case as JSON")
 
+    imp = sub.add_parser(
+        "import", help="turn a promptfoo config (YAML) into an Ingle suite",
+        description="Convert a promptfoo config: prompts x tests become cases ({{var}} -> "
+        "{var}), defaultTest the default checks, ollama:chat:MODEL providers the models. "
+        "Asserts: equals, contains, icontains, regex, starts-with, is-json, not-contains, "
+        "not-icontains, not-regex, llm-rubric (a rubric judge), latency, cost. javascript, "
+        "python and other asserts, file:// tests and vars, and non-Ollama providers are named "
+        "in one message and nothing is written. Needs PyYAML: pip install 'ingle[evals]'.")
+    imp.add_argument("file", metavar="FILE.yaml", help="a promptfooconfig.yaml")
+    imp.add_argument("--out", metavar="PATH",
+                     help="where to write the suite (default: <config>/evals/NAME.toml)")
+    imp.add_argument("--name", metavar="NAME", help="the suite's name (default: the file's)")
+    imp.add_argument("--force", action="store_true", help="replace an existing suite file")
+    imp.add_argument("--json", action="store_true", help="print the result as JSON")
+
     ls = sub.add_parser("ls", help="eval runs, newest first (--suites: the suites)")
     ls.add_argument("--suites", action="store_true", help="list the suites instead")
     ls.add_argument("--json", action="store_true", help="print as JSON")
@@ -110,6 +125,22 @@ async def _dispatch(args: argparse.Namespace, workbench: Any) -> int:
                                  indent=2))
             else:
                 print(f"added {case.id} ({', '.join(case.tags[1:])}) to {path}")
+            return 0
+        if action == "import":
+            from pathlib import Path
+
+            imported = service.import_promptfoo(
+                Path(args.file).expanduser(), name=args.name, force=args.force,
+                out=Path(args.out).expanduser() if args.out else None)
+            if fmt == "json":
+                print(json.dumps(imported.model_dump(exclude={"toml"}), indent=2))
+                return 0
+            models = f" over {', '.join(imported.models)}" if imported.models else ""
+            print(f"imported {imported.cases} case(s){models} as suite {imported.name}: "
+                  f"{imported.path}")
+            for note in imported.notes:
+                print(f"note: {note}")
+            print(f"run it: ingle eval run {imported.name}")
             return 0
         if action == "ls":
             if args.suites:
