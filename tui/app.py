@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -34,8 +34,10 @@ from ingle.tui.shell.status_info import GpuReading, SharedStatus
 
 if TYPE_CHECKING:
     from ingle.core.workbench import Workbench
+    from ingle.tui.shell.jobs_host import JobsHost
 
 GPU_POLL_S = 5.0
+JOBS_BADGE_S = 2.0  # the badge follows the gate (running/waiting) this often at least
 
 
 class IngleApp(App[int]):
@@ -76,6 +78,7 @@ class IngleApp(App[int]):
         self.shared_status_changed: Signal[SharedStatus] = Signal(self, "shared-status")
         self._gpu_timer: Timer | None = None
         self._data_dir: Path | None = None
+        self.jobs: JobsHost | None = None  # the job runner hosted here, once the workbench is open
 
     def on_mount(self) -> None:
         from ingle.core.config.paths import IngleDirs
@@ -123,8 +126,44 @@ class IngleApp(App[int]):
     def _opened(self, opened: OpenedSession) -> None:
         self.opened = opened
         self.workbench = opened.engine.workbench
+        self._start_jobs(self.workbench)
         self.session_opened.publish(opened)
         self.workbench_opened.publish(self.workbench)
+
+    # -- idle-time jobs ---------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        # Every key and mouse event is the user being here: the idle gate pauses jobs.
+        if (isinstance(event, events.InputEvent) and not event.is_forwarded
+                and self.workbench is not None):
+            self.workbench.activity.stamp_input(
+                "mouse" if isinstance(event, events.MouseEvent) else "key")
+        await super().on_event(event)
+
+    def _start_jobs(self, workbench: Workbench) -> None:
+        from ingle.tui.shell.jobs_host import JobsHost
+
+        workbench.activity.open_app()
+        self.jobs = JobsHost(workbench, self.refresh_jobs_badge, self._jobs_failed)
+        self.jobs.start()
+        self.set_interval(JOBS_BADGE_S, self.refresh_jobs_badge)
+
+    def refresh_jobs_badge(self) -> None:
+        badge = self.jobs.badge() if self.jobs is not None else None
+        if badge != self.shared_status.jobs:
+            self.set_shared_status(jobs=badge)
+
+    def _jobs_failed(self, message: str) -> None:
+        self.notify(message, severity="error", timeout=10)
+
+    async def open_in_pane(self, name: str, item: str) -> None:
+        """Switch to pane `name` and show `item` there (an eval run id in the Evals pane)."""
+        if name in self.MODES and name != self.current_mode:
+            await self.switch_mode(name)
+        target = self.pane(name)
+        show = getattr(target, "show_item", None)
+        if show is not None:
+            show(item)
 
     def _open_failed(self, message: str) -> None:
         # One state, on the chat pane (which subscribes): what failed, where, what to do.
@@ -179,6 +218,9 @@ class IngleApp(App[int]):
             Preferences(theme=theme.name).save(self._data_dir)
 
     async def on_unmount(self) -> None:
+        if self.jobs is not None:  # its step in flight goes back to the queue
+            jobs, self.jobs = self.jobs, None
+            await jobs.aclose()
         if self.opened is not None:
             opened, self.opened = self.opened, None
             self.workers.cancel_all()

@@ -44,13 +44,18 @@ class ActivityGate:
                  tz: tzinfo | None = None, poll_s: float = 1.0) -> None:
         self.settings = settings
         self.activity = activity
-        self.clock = clock or activity.clock
+        self._clock = clock
         self.tz = tz  # None: the machine's local time
         self.poll_s = poll_s
         self._gpu = gpu
         self._samples: deque[tuple[float, float]] = deque(maxlen=settings.gpu_samples)
         self._probe: tuple[float, GpuProbe] | None = None
         self._running = 0  # runners waiting in until_busy(): the GPU's use is theirs
+
+    @property
+    def clock(self) -> Clock:
+        """The clock given, else the activity's (so stamps and verdicts share one time)."""
+        return self._clock or self.activity.clock
 
     @classmethod
     def for_workbench(cls, workbench: Workbench, *, clock: Clock | None = None,
@@ -175,7 +180,8 @@ class ActivityGate:
             return ""
         wanted = self.settings.gpu_samples
         if len(self._samples) < wanted:
-            rules["gpu"] = f"measuring its use ({len(self._samples)} of {wanted} readings)"
+            rules["gpu"] = (f"measuring the GPU's use ({len(self._samples)} of {wanted} "
+                            "readings)")
             rechecks.append(self.settings.gpu_sample_s)
             return rules["gpu"]
         mean = sum(value for _, value in self._samples) / len(self._samples)

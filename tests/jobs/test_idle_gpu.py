@@ -31,7 +31,7 @@ def test_the_gpu_is_measured_over_several_readings_before_jobs_run(tmp_path: Pat
     kit, gate = gpu_kit(tmp_path, gpu)
     state = gate.state()
     assert not state.idle
-    assert state.reason == "waiting: measuring its use (1 of 3 readings)"
+    assert state.reason == "waiting: measuring the GPU's use (1 of 3 readings)"
     assert state.recheck_in_s == 2.0
     sample(kit, gate, [2, 4], gpu)
     state = gate.state()
@@ -100,4 +100,4 @@ def test_while_jobs_run_their_own_gpu_use_does_not_pause_them_a_foreign_process_
     # The readings taken while the jobs ran measured the jobs: the gate measures afresh.
     gpu.pids = [311]
     kit.clock.advance(2.0)
-    assert gate.state().reason == "waiting: measuring its use (1 of 3 readings)"
+    assert gate.state().reason == "waiting: measuring the GPU's use (1 of 3 readings)"

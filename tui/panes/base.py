@@ -89,6 +89,10 @@ class PaneHost(Protocol):
 
     def switch_pane(self, name: str) -> None: ...
 
+    async def open_in_pane(self, name: str, item: str) -> None:
+        """Switch to pane `name` and have it show `item` (its `show_item`), e.g. an eval run."""
+        ...
+
     def refresh_spend(self) -> None: ...
 
 

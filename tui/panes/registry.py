@@ -42,6 +42,8 @@ PANES: tuple[PaneSpec, ...] = (
              "eval runs as cases x subjects: pass/fail, score and time; run, stop, resume"),
     PaneSpec("expenses", "Expenses", "f8", "ingle.tui.panes.expenses.pane:ExpensesPane",
              "the expense ledger: filters, re-categorise, rules, monthly totals"),
+    PaneSpec("jobs", "Jobs", "f10", "ingle.tui.panes.jobs.pane:JobsPane",
+             "idle-time jobs: the queue, progress, the idle gate's reason; pause, resume, cancel"),
 )
 
 

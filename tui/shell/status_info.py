@@ -19,9 +19,10 @@ class SharedStatus(BaseModel):
 
     gpu: GpuReading | None = None  # None: no NVIDIA GPU (the field is hidden)
     claude_today_usd: float | None = None
+    jobs: str | None = None  # "jobs: 2 running" / "jobs: 1 waiting"; None: no jobs
 
     def segments(self) -> list[str]:
-        parts = []
+        parts = [self.jobs] if self.jobs else []
         if self.gpu is not None:
             parts.append(
                 f"VRAM {self.gpu.used_bytes / 2**30:.1f}/{self.gpu.total_bytes / 2**30:.1f} GB "

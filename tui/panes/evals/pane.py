@@ -68,6 +68,7 @@ class EvalsPane(Pane):
         self.agreement = (0, 0)
         self.rows: list[str] = []  # case ids, in the grid's order
         self.subjects: list[str] = []
+        self.wanted_run: str | None = None  # a run to show once loaded (the Jobs pane's link)
 
     def compose_pane(self) -> ComposeResult:
         yield Static("no eval runs yet: press r to run a suite", id="run", markup=False)
@@ -96,6 +97,11 @@ class EvalsPane(Pane):
         yield PaletteEntry("Evals: next filter", "failures, differences, starred",
                            self.action_cycle_filter)
 
+    def show_item(self, run_id: str) -> None:
+        """Show this run (a finished eval job's result, opened from the Jobs pane)."""
+        self.wanted_run = run_id
+        self.reload()
+
     # -- loading ------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="evals-load", exit_on_error=False)
@@ -104,6 +110,10 @@ class EvalsPane(Pane):
         if service is None:
             return
         runs = service.runs()
+        wanted = self.wanted_run
+        if wanted is not None and any(run.id == wanted for run in runs):
+            self.index = next(i for i, run in enumerate(runs) if run.id == wanted)
+            self.wanted_run = None
         index = min(self.index, max(len(runs) - 1, 0))
         report = service.report(runs[index].id) if runs else None
         agreement = service.agreement(runs[index].id) if runs else (0, 0)
