@@ -212,13 +212,20 @@ class EvalService:
         """Create a run and list its samples without generating any."""
         return steps.plan_run(self, suite, subjects, samples=samples, limit=limit)
 
-    async def compute_sample(self, key: SampleKey, endpoint: str | None = None) -> SampleResult:
+    def run_snapshot(self, run_id: str) -> steps.RunSnapshot:
+        """What computing the run's samples needs (sent along where the run is not stored)."""
+        return steps.RunSnapshot.load(self, run_id)
+
+    async def compute_sample(self, key: SampleKey, endpoint: str | None = None,
+                             snapshot: steps.RunSnapshot | None = None) -> SampleResult:
         """Generate and score one planned sample; nothing of the run is written."""
         cache = self.__dict__.setdefault("_step_cache", {})
-        if key.run_id not in cache:
-            cache[key.run_id] = steps.RunSnapshot.load(self, key.run_id)
+        if snapshot is None:
+            if key.run_id not in cache:
+                cache[key.run_id] = steps.RunSnapshot.load(self, key.run_id)
+            snapshot = cache[key.run_id]
         placements = self.__dict__.setdefault("_placements", {})
-        return await steps.compute_sample(self, cache[key.run_id], key, placements, endpoint)
+        return await steps.compute_sample(self, snapshot, key, placements, endpoint)
 
     def record_sample(self, result: SampleResult, done: int = 0, planned: int = 0) -> None:
         """Store a computed sample and its scores (once, whoever computed it)."""

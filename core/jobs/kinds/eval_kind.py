@@ -8,7 +8,7 @@ from pydantic import Field
 
 from ingle.core.backends.errors import BackendError
 from ingle.core.evals.service import EvalService
-from ingle.core.evals.steps import SampleKey, SampleResult
+from ingle.core.evals.steps import RunSnapshot, SampleKey, SampleResult
 from ingle.core.jobs.kinds.base import Advance, JobKind, Params, Plan
 from ingle.memory import jobs as q
 from ingle.memory.jobs import JobRow, NewStep, StepRow
@@ -41,10 +41,12 @@ class EvalKind(JobKind):
                                              limit=params.limit)
         steps = [NewStep(payload=k.model_dump(), model=subjects[k.subject].model) for k in keys]
         title = f"{self.name} {suite.name}: " + ", ".join(s.label for s in subjects)
-        return Plan(title=title, steps=steps, state={"run_id": run_id})
+        snapshot = self.service.run_snapshot(run_id).model_dump(mode="json")
+        return Plan(title=title, steps=steps, state={"run_id": run_id, "snapshot": snapshot})
 
     async def compute(self, job: JobRow, step: StepRow, endpoint: str | None) -> Any:
-        result = await self.service.compute_sample(SampleKey(**step.payload), endpoint)
+        snapshot = RunSnapshot.model_validate(job.state["snapshot"])
+        result = await self.service.compute_sample(SampleKey(**step.payload), endpoint, snapshot)
         return result.model_dump(mode="json")
 
     def record(self, job: JobRow, step: StepRow, result: Any, done: int, total: int) -> None:
