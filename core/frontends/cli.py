@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("eval", "run eval suites over personas x models; report, diff, re-score runs"),
     "memory": ("memory", "a persona's memories: ls, add, search, forget, restore, history, export"),
     "expense": ("expense", "record, import, categorise and export expenses (learns from your fixes)"),
+    "jobs": ("jobs", "idle-time jobs: ls, add KIND ..., show, pause, resume, cancel, run"),
 }
 
 __all__ = ["COMMANDS", "EXIT_FAILED", "EXIT_OK", "EXIT_UNREACHABLE", "EXIT_USAGE", "main"]

@@ -61,8 +61,10 @@ def run_step_on_node(kind_name: str, job_json: str, step_json: str) -> dict[str,
         workbench = Workbench.open(None)
         try:
             kind = KINDS[kind_name](workbench)
-            outcome = await LocalExecutor(workbench).run(
-                kind, JobRow.model_validate_json(job_json), StepRow.model_validate_json(step_json))
+            with workbench.activity.background():  # a job's calls, not the node user's
+                outcome = await LocalExecutor(workbench).run(
+                    kind, JobRow.model_validate_json(job_json),
+                    StepRow.model_validate_json(step_json))
             return outcome.model_dump(mode="json")
         finally:
             await workbench.aclose()

@@ -90,6 +90,9 @@ class JobsService:
     def cancel(self, job_id: int) -> JobView:
         view = self._move(job_id, "cancelled", (*q.ACTIVE, "paused"),
                           "a finished job cannot be cancelled")
+        job = q.get_job(self.store, job_id)
+        assert job is not None
+        self.kind(job.kind).cancelled(job)
         self.wb.bus.publish(JobFinished(job_id=job_id, kind=view.kind, status="cancelled"))
         return view
 

@@ -62,3 +62,6 @@ class JobKind:
 
     async def advance(self, job: JobRow, steps: list[StepRow]) -> Advance:
         return Advance(result={"steps": len(steps)})
+
+    def cancelled(self, job: JobRow) -> None:
+        """The job was cancelled: close what it opened (an eval run is marked interrupted)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ingle.core.errors import UsageError
 from ingle.core.jobs.kinds.base import Advance, JobKind, Params, Plan
 from ingle.core.memories.consolidate import MAX_GROUPS, consolidate_step
 from ingle.core.memories.service import MemoryService
@@ -27,6 +28,9 @@ class ConsolidateKind(JobKind):
 
     async def plan(self, params: ConsolidateParams, now: float) -> Plan:
         personas = params.personas or self.service.personas()
+        if not personas:
+            raise UsageError("no persona has memories to consolidate yet",
+                             "`ingle memory ls PERSONA` shows a persona's memories")
         for name in personas:
             self.wb.personas.get(name)  # an unknown persona fails here, with its message
         return Plan(title="consolidate memories of " + (", ".join(personas) or "no persona"),

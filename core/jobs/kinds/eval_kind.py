@@ -10,6 +10,7 @@ from ingle.core.backends.errors import BackendError
 from ingle.core.evals.service import EvalService
 from ingle.core.evals.steps import RunSnapshot, SampleKey, SampleResult
 from ingle.core.jobs.kinds.base import Advance, JobKind, Params, Plan
+from ingle.memory import evals as erows
 from ingle.memory import jobs as q
 from ingle.memory.jobs import JobRow, NewStep, StepRow
 
@@ -67,6 +68,11 @@ class EvalKind(JobKind):
                                   "unchanged": diff.unchanged}
         failed = sum(s.status == "failed" for s in steps)
         return Advance(result=result, error=f"{failed} steps failed" if failed else "")
+
+
+    def cancelled(self, job: JobRow) -> None:
+        if job.state.get("run_id"):
+            erows.set_run_status(self.wb.store, job.state["run_id"], "interrupted")
 
 
 class BenchmarkParams(Params):

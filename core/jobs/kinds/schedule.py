@@ -63,8 +63,11 @@ class ScheduleKind(JobKind):
                              "e.g. ingle jobs add schedule --every nightly eval SUITE")
         when = first_time(now, every, params.at)
         at = f" at {params.at}" if params.at else ""
-        return Plan(title=f"every {params.every}{at}: {params.kind} "
-                          + " ".join(f"{k}={v}" for k, v in params.params.items() if v),
+        shown = " ".join(f"--{k} {','.join(v) if isinstance(v, list) else v}"
+                         for k, v in params.params.items() if v and k not in ("suite", "persona",
+                                                                            "compare"))
+        first = params.params.get("suite") or params.params.get("persona") or ""
+        return Plan(title=f"every {params.every}{at}: {params.kind} {first} {shown}".strip(),
                     steps=[], next_at=when)
 
     def next_time(self, job_params: dict[str, Any], was: float, now: float) -> float:
