@@ -73,12 +73,3 @@ class LocalExecutor:
     async def aclose(self) -> None:
         pass
 
-
-def open_executor(workbench: Workbench) -> Executor:
-    """The executor `[jobs] executor` names (Ray is imported only when it is chosen)."""
-    settings = workbench.settings.jobs  # type: ignore[attr-defined]
-    if settings.executor == "ray":
-        from ingle.core.jobs.ray_executor import RayExecutor
-
-        return RayExecutor(workbench, settings.address)
-    return LocalExecutor(workbench)

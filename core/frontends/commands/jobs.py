@@ -236,7 +236,7 @@ def _print_show(detail: Any) -> None:
 
 async def _run(args: argparse.Namespace, workbench: Any) -> int:
     from ingle.core.jobs.events import JobEvent
-    from ingle.core.jobs.executor import open_executor
+    from ingle.core.jobs.executors import open_executor
     from ingle.core.jobs.runner import JobRunner
 
     executor = open_executor(workbench)
