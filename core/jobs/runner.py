@@ -100,11 +100,6 @@ class JobRunner:
     async def _run(self, once: bool) -> RunSummary:
         q.register_runner(self.store, self.id, os.getpid(), socket.gethostname(), self.clock())
         self.summary.reclaimed = q.reclaim_dead(self.store, lambda r: not process_alive(r))
-        # The runner's model calls are not the user's: they never make the gate busy.
-        with self.wb.activity.background():
-            return await self._loop(once)
-
-    async def _loop(self, once: bool) -> RunSummary:
         try:
             paused_reason = ""
             while True:
