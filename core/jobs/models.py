@@ -44,9 +44,30 @@ class JobView(BaseModel):
                    created_at=job.created_at, finished_at=job.finished_at)
 
 
+class StepView(BaseModel):
+    """One step as `ingle jobs show` reports it (payload and result as JSON, not text)."""
+
+    id: int
+    stage: int
+    idx: int
+    model: str
+    status: str
+    attempts: int
+    payload: dict[str, Any]
+    result: Any = None
+    error: str = ""
+    duration_s: float | None = None
+
+    @classmethod
+    def of(cls, step: StepRow) -> StepView:
+        return cls(id=step.id, stage=step.stage, idx=step.idx, model=step.model,
+                   status=step.status, attempts=step.attempts, payload=step.payload,
+                   result=step.result, error=step.error, duration_s=step.duration_s)
+
+
 class JobDetail(BaseModel):
     job: JobView
-    steps: list[StepRow]
+    steps: list[StepView]
 
 
 class StepOutcome(BaseModel):

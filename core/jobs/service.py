@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from ingle.core.errors import NotFound, UsageError
 from ingle.core.jobs.events import JobFinished, JobProgress
 from ingle.core.jobs.kinds import KINDS, JobKind
-from ingle.core.jobs.models import JobDetail, JobView
+from ingle.core.jobs.models import JobDetail, JobView, StepView
 from ingle.memory import jobs as q
 
 if TYPE_CHECKING:
@@ -77,7 +77,8 @@ class JobsService:
         return JobView.of(job, q.progress(self.store, [job_id])[job_id])
 
     def show(self, job_id: int) -> JobDetail:
-        return JobDetail(job=self.get(job_id), steps=q.steps_of(self.store, job_id))
+        return JobDetail(job=self.get(job_id),
+                         steps=[StepView.of(s) for s in q.steps_of(self.store, job_id)])
 
     # -- changing ------------------------------------------------------------------------
     def pause(self, job_id: int) -> JobView:

@@ -125,3 +125,16 @@ def test_a_finished_job_cannot_be_paused(fake_ollama, suite, capsys):
     capsys.readouterr()
     assert main(["jobs", "pause", "1"]) == 2
     assert capsys.readouterr().err.startswith("ingle: job 1 is done: only a queued or running")
+
+
+def test_ray_without_a_cluster_token_is_refused(fake_ollama, ingle_home):
+    (ingle_home / "config").mkdir(exist_ok=True)
+    (ingle_home / "config" / "config.toml").write_text(
+        '[jobs]\nexecutor = "ray"\naddress = "ray://10.0.0.5:10001"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
+    done = subprocess.run([sys.executable, "-m", "ingle.core.frontends.cli", "jobs", "run",
+                           "--once"], capture_output=True, text=True, env={
+                               **env, "HOME": str(ingle_home)}, timeout=600)
+    assert done.returncode == 2
+    assert done.stderr.startswith("ingle: the Ray cluster at ray://10.0.0.5:10001 needs its "
+                                  "token (Ray token authentication is on)")
