@@ -264,3 +264,19 @@ def candidates_of(store: Store, persona: str) -> list[CandidateRow]:
     return [CandidateRow(**{**r, "accepted": bool(r["accepted"])}) for r in
             store.db["refine_candidates"].rows_where("persona = ?", [persona], order_by="id",
                                                      select=", ".join(CandidateRow.model_fields))]
+
+
+def set_star(store: Store, suite: str, case_id: str, starred: bool) -> None:
+    """Star (or unstar) a case of a suite; stars outlive runs."""
+    with store.db.conn:
+        if starred:
+            store.db["eval_stars"].upsert(
+                {"suite": suite, "case_id": case_id, "starred_at": now()}, pk=("suite", "case_id"))
+        else:
+            store.db.execute("DELETE FROM eval_stars WHERE suite = ? AND case_id = ?",
+                             [suite, case_id])
+
+
+def stars_of(store: Store, suite: str) -> set[str]:
+    return {r[0] for r in store.db.execute(
+        "SELECT case_id FROM eval_stars WHERE suite = ?", [suite]).fetchall()}

@@ -28,7 +28,7 @@ def case_from_turn(calls: list[TurnCall], outcome: str | None = None) -> Case:
         raise NotFound("no stored turn with that id (or it made no model call)",
                        "`ingle log` shows recent turns and their ids")
     final = next((c for c in reversed(calls) if c.call_outcome == "passed"), calls[-1])
-    messages = _messages(json.loads(final.request_json))
+    messages = replay_messages(json.loads(final.request_json))
     if not messages:
         raise UsageError(f"turn {final.turn_id} has no user message to replay", "pick another turn")
     verdict = outcome or ("passed" if final.ok else final.turn_outcome or final.call_outcome)
@@ -49,7 +49,7 @@ def case_from_turn(calls: list[TurnCall], outcome: str | None = None) -> Case:
     )
 
 
-def _messages(body: dict[str, Any]) -> list[dict[str, str]]:
+def replay_messages(body: dict[str, Any]) -> list[dict[str, str]]:
     """The conversation without the system prompt (a subject brings its own)."""
     out = []
     for message in body.get("messages") or []:

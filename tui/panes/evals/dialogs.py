@@ -13,7 +13,8 @@ from textual.widgets import Footer, Input, Static
 
 
 class LinePrompt(ModalScreen[str | None]):
-    """Asks for one line; Enter returns it, Escape returns None."""
+    """Asks for one line; Enter returns it (an empty line is None unless `allow_empty`),
+    Escape returns None."""
 
     DEFAULT_CSS = """
     LinePrompt { align: center middle; }
@@ -22,10 +23,11 @@ class LinePrompt(ModalScreen[str | None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, value: str = "") -> None:
+    def __init__(self, question: str, value: str = "", allow_empty: bool = False) -> None:
         super().__init__()
         self.question = question
         self.value = value
+        self.allow_empty = allow_empty
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -34,7 +36,8 @@ class LinePrompt(ModalScreen[str | None]):
         yield Footer()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        line = event.value.strip()
+        self.dismiss(line if line or self.allow_empty else None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

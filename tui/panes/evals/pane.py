@@ -5,14 +5,14 @@ the last row sums each column (pass rate, p50 latency, tokens, cost). Filters: f
 differences between columns, starred cases. Enter opens a cell's samples (output, thinking,
 the request as sent, each check's reason, a diff against the next column); + and - are
 human thumbs on a sample, m a comment, and the status line reports how often the checks
-agree with them. r starts a run, x stops it, u resumes the shown run.
+agree with them. r starts a run, x stops it (or a refine), u resumes the shown run. s stars a
+case (stored per suite, so stars survive a restart and the starred filter uses them), c
+captures the selected cell's output as a case of the `captured` suite, and R refines the
+selected column's persona with the run's suite, its progress live in the status line.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
-import shlex
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -23,13 +23,14 @@ from textual.widgets import DataTable, Static
 from ingle.tui.error_text import describe_error
 from ingle.tui.panes.base import Pane, PaletteEntry
 from ingle.tui.panes.evals.dialogs import LinePrompt, SampleDetails
+from ingle.tui.panes.evals.text import cell_text, details_text, parse_refine, parse_run, summary
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from ingle.core.evals.events import EvalEvent
     from ingle.core.evals.models import CaseCell, RunInfo, RunReport
-    from ingle.core.evals.service import EvalService, SampleDetail
+    from ingle.core.evals.service import EvalService
     from ingle.core.workbench import Workbench
 
 FILTERS = ("all", "failures", "differences", "starred")
@@ -49,6 +50,8 @@ class EvalsPane(Pane):
         Binding("u", "resume", "Resume", id="evals.resume"),
         Binding("f", "cycle_filter", "Filter", id="evals.filter"),
         Binding("s", "star", "Star", id="evals.star"),
+        Binding("c", "capture", "Capture", id="evals.capture"),
+        Binding("R", "refine", "Refine", id="evals.refine"),
         Binding("plus", "thumb(1)", "+1", id="evals.up"),
         Binding("minus", "thumb(-1)", "-1", id="evals.down"),
         Binding("m", "comment", "Comment", id="evals.comment"),
@@ -65,6 +68,7 @@ class EvalsPane(Pane):
         self.filter = "all"
         self.starred: set[str] = set()
         self.progress = ""
+        self.progress_log: list[str] = []  # what the latest long work said, line by line
         self.agreement = (0, 0)
         self.rows: list[str] = []  # case ids, in the grid's order
         self.subjects: list[str] = []
@@ -96,6 +100,10 @@ class EvalsPane(Pane):
                            self.action_resume)
         yield PaletteEntry("Evals: next filter", "failures, differences, starred",
                            self.action_cycle_filter)
+        yield PaletteEntry("Evals: refine the selected persona", "propose, score on the "
+                           "holdout, keep a proven gain", self.action_refine)
+        yield PaletteEntry("Evals: capture the selected output", "as a case of the captured "
+                           "suite", self.action_capture)
 
     def show_item(self, run_id: str) -> None:
         """Show this run (a finished eval job's result, opened from the Jobs pane)."""
@@ -109,6 +117,8 @@ class EvalsPane(Pane):
         service = self.service
         if service is None:
             return
+        from ingle.core.evals.curation import stars
+
         runs = service.runs()
         wanted = self.wanted_run
         if wanted is not None and any(run.id == wanted for run in runs):
@@ -117,11 +127,13 @@ class EvalsPane(Pane):
         index = min(self.index, max(len(runs) - 1, 0))
         report = service.report(runs[index].id) if runs else None
         agreement = service.agreement(runs[index].id) if runs else (0, 0)
-        self.app.call_from_thread(self._show, runs, index, report, agreement)
+        starred = stars(service, report.run.suite) if report is not None else set()
+        self.app.call_from_thread(self._show, runs, index, report, agreement, starred)
 
     def _show(self, runs: list[RunInfo], index: int, report: RunReport | None,
-              agreement: tuple[int, int]) -> None:
+              agreement: tuple[int, int], starred: set[str]) -> None:
         self.runs, self.index, self.report, self.agreement = runs, index, report, agreement
+        self.starred = starred
         table = self.query_one("#grid", DataTable)
         keep = table.cursor_coordinate
         table.clear(columns=True)
@@ -141,9 +153,9 @@ class EvalsPane(Pane):
             table.add_column(subject, key=subject)
         for case in self.rows:
             star = "* " if case in self.starred else ""
-            table.add_row(star + case, *(_cell_text(cells.get((case, s))) for s in self.subjects),
+            table.add_row(star + case, *(cell_text(cells.get((case, s))) for s in self.subjects),
                           key=case)
-        table.add_row("summary", *(_summary(m.metrics) for m in report.subjects), key="summary")
+        table.add_row("summary", *(summary(m.metrics) for m in report.subjects), key="summary")
         if self.rows:
             table.move_cursor(row=min(keep.row, len(self.rows) - 1), column=max(keep.column, 1))
         self.refresh_status()
@@ -168,7 +180,8 @@ class EvalsPane(Pane):
     def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:
         selected = self._selected()
         self.query_one("#cell", Static).update(
-            f"{selected[0]} x {selected[1]}: Enter for the outputs, + / - to label"
+            f"{selected[0]} x {selected[1]}: Enter for the outputs, + / - to label, c to "
+            "capture it as a case, R to refine this persona"
             if selected else "")
 
     # -- actions ------------------------------------------------------------------------
@@ -179,9 +192,85 @@ class EvalsPane(Pane):
 
     def action_star(self) -> None:
         selected = self._selected()
-        if selected is not None:
-            self.starred ^= {selected[0]}
+        if selected is not None and self.report is not None:
+            self._star(self.report.run.suite, selected[0])
+
+    @work(thread=True, group="evals-label", exit_on_error=False)
+    def _star(self, suite: str, case: str) -> None:
+        from ingle.core.evals.curation import toggle_star
+
+        if self.service is None:
+            return
+        now = toggle_star(self.service, suite, case)
+        self.app.call_from_thread(self.notify, f"{'starred' if now else 'unstarred'} {case}")
+        self.reload()
+
+    def action_capture(self) -> None:
+        selected = self._selected()
+        if selected is not None and self.report is not None:
+            self._capture(self.report.run.id, *selected)
+
+    @work(thread=True, group="evals-label", exit_on_error=False)
+    def _capture(self, run_id: str, case: str, subject: str) -> None:
+        from ingle.core.evals.curation import capture_sample
+        from ingle.core.errors import IngleError
+
+        if self.service is None:
+            return
+        samples = self.service.cell(run_id, case, subject)
+        if not samples or samples[0].sample.id is None:
+            self.app.call_from_thread(self.notify, "no sample in this cell", severity="warning")
+            return
+        try:
+            added, path = capture_sample(self.service, samples[0].sample.id)
+        except IngleError as exc:
+            self.app.call_from_thread(self.notify, describe_error(exc), severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"captured {added.id} ({added.tags[1]}) in {path}")
+
+    def action_refine(self) -> None:
+        selected = self._selected()
+        if selected is None or self.report is None:
+            self.notify("select a cell: its column's persona is refined", severity="warning")
+            return
+        persona = selected[1].split(" x ", 1)[0].split("@", 1)[0]
+        suite = self.report.run.suite
+
+        def start(line: str | None) -> None:
+            if line is not None:
+                self._refine(persona, suite, line)
+
+        self.app.push_screen(LinePrompt(
+            f"Refine {persona} with suite {suite}? Enter starts; options: [--rounds N] "
+            "[--candidates N] [--budget USD] [--proposer P] [--no-few-shot]", allow_empty=True), start)
+
+    @work(exclusive=True, group="evals-run", exit_on_error=False)
+    async def _refine(self, persona: str, suite_name: str, line: str) -> None:
+        from ingle.core.evals.refine import refine
+
+        service = self.service
+        if service is None:
+            return
+        try:
+            options = parse_refine(line)
+            suite = service.load_suite(suite_name)
+            service.subjects(suite, [persona])  # an unknown persona fails before any call
+            self.progress = f"refine {persona}: starting"
+            self.refresh_status()
+            outcome = await refine(service, persona, suite, on_event=self._progress, **options)
+        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
+            self.progress = ""
+            self.notify(describe_error(exc), severity="error", timeout=10)
             self.reload()
+            return
+        if outcome.accepted:
+            self.progress = (f"refine: saved {persona}@{outcome.saved_version} "
+                             f"({outcome.baseline:.3f} -> {outcome.best:.3f})")
+        else:
+            self.progress = f"refine: kept {persona}: {outcome.stopped}"
+        self._note(self.progress)
+        self.notify(self.progress, timeout=10)
+        self.reload()
 
     def action_other_run(self, step: int) -> None:
         self.index = max(0, min(self.index + step, len(self.runs) - 1))
@@ -198,7 +287,7 @@ class EvalsPane(Pane):
         mine = self.service.cell(run_id, case, subject)
         others = [s for s in self.subjects if s != subject]
         theirs = self.service.cell(run_id, case, others[0]) if others else []
-        text = _details_text(mine, theirs, others[0] if others else "")
+        text = details_text(mine, theirs, others[0] if others else "")
         self.app.call_from_thread(self.app.push_screen,
                                   SampleDetails(f"{case} x {subject}", text))
 
@@ -265,7 +354,7 @@ class EvalsPane(Pane):
             if resume:
                 await service.resume(resume, on_event=self._progress)
             else:
-                suite, options = _parse_run(line)
+                suite, options = parse_run(line)
                 loaded = service.load_suite(suite)
                 subjects = service.subjects(loaded, options.get("personas"),
                                             options.get("models"))
@@ -279,8 +368,12 @@ class EvalsPane(Pane):
 
     def _progress(self, event: EvalEvent) -> None:
         from ingle.core.evals.events import RunFinished, RunStarted, SampleDone
+        from ingle.core.evals.refine import RefineProgress
 
-        if isinstance(event, RunStarted):
+        if isinstance(event, RefineProgress):
+            self.progress = f"refine: {event.message}"
+            self._note(self.progress)
+        elif isinstance(event, RunStarted):
             self.index = 0
             self.progress = f"running 0/{event.planned}"
             self.reload()
@@ -289,71 +382,11 @@ class EvalsPane(Pane):
             self.reload()
         elif isinstance(event, RunFinished):
             self.progress = f"{event.status} {event.done}/{event.planned}"
+            self._note(f"run {event.run_id}: {self.progress}")
             self.reload()  # also when stopped: the worker is cancelled right after this
         self.refresh_status()
 
-
-def _parse_run(line: str) -> tuple[str, dict[str, list[str]]]:
-    from ingle.core.errors import UsageError
-
-    words = shlex.split(line)
-    if not words:
-        raise UsageError("name a suite", "e.g. smoke --models qwen3:8b")
-    options: dict[str, list[str]] = {}
-    rest = iter(words[1:])
-    for word in rest:
-        name = word.removeprefix("--")
-        if not word.startswith("--") or name not in ("personas", "models", "samples", "limit"):
-            raise UsageError(f"unknown option {word}", "use --personas, --models, --samples, "
-                             "--limit")
-        value = next(rest, "")
-        options[name] = [v for v in value.split(",") if v]
-    return words[0], options
-
-
-def _cell_text(cell: CaseCell | None) -> str:
-    if cell is None:
-        return ""
-    if cell.errors == cell.total:
-        return "error"
-    mark = "✓" if cell.passed == cell.total else "✗" if cell.passed == 0 else "~"
-    repeats = f" {cell.passed}/{cell.total}" if cell.total > 1 else ""
-    return f"{mark}{repeats} {cell.score:.2f} {cell.latency_s:.1f}s"
-
-
-def _summary(metrics: dict[str, float | None]) -> str:
-    rate = metrics.get("pass@1")
-    p50 = metrics.get("latency_p50_s")
-    cost = metrics.get("cost_usd") or 0.0
-    return (f"{'-' if rate is None else f'{rate:.0%}'} p50 "
-            f"{'-' if p50 is None else f'{p50:.1f}s'} ${cost:.2f}")
-
-
-def _details_text(mine: list[SampleDetail], theirs: list[SampleDetail], other: str) -> str:
-    parts = []
-    for detail in mine:
-        s = detail.sample
-        head = (f"sample #{s.sample_index}: {'pass' if detail.passed else 'fail'}, score "
-                f"{detail.score:.2f}, {s.latency_s:.2f}s, {s.prompt_tokens} prompt + "
-                f"{s.visible_tokens} answer + {s.thinking_tokens} thinking tokens, {s.tok_s:.1f} tok/s"
-                + (", from the cache" if s.cached_from else ""))
-        parts.append(head)
-        if s.error:
-            parts.append(f"error: {s.error}")
-        for score in detail.scores:
-            verdict = "skipped" if score.skipped else "pass" if score.passed else "fail"
-            parts.append(f"  {score.check_name} [{verdict} {score.score:.2f}]: {score.reason}")
-        if detail.label is not None:
-            thumbs = {1: "+1", -1: "-1"}.get(detail.label.thumbs, "")
-            parts.append(f"  your label: {thumbs} {detail.label.comment}".rstrip())
-        parts += ["", "output:", s.output or "(empty)"]
-        if s.thinking:
-            parts += ["", "thinking:", s.thinking]
-        match = next((t for t in theirs if t.sample.sample_index == s.sample_index), None)
-        if match is not None:
-            diff = difflib.unified_diff(match.sample.output.splitlines(), s.output.splitlines(),
-                                        fromfile=other, tofile="this column", lineterm="")
-            parts += ["", f"diff against {other}:", "\n".join(diff) or "(the same output)"]
-        request = json.loads(s.request_json or "{}")
-        parts += ["", "request as sent:", json.dumps(request, indent=2, ensure_ascii=False), ""]
-    return "\n".join(parts) or "no samples in this cell"
+    def _note(self, line: str) -> None:
+        """A line of long work (a refine): kept in `progress_log`, the latest shown below."""
+        self.progress_log = [*self.progress_log[-199:], line]
+        self.query_one("#cell", Static).update(line)
