@@ -8,8 +8,11 @@ def describe_error(exc: BaseException) -> str:
     from ingle.core.backends.errors import BackendError
     from ingle.core.config.loader import ConfigError
     from ingle.core.agent.engine import EngineError
+    from ingle.core.errors import IngleError
 
-    known: tuple[type[BaseException], ...] = (BackendError, ConfigError, EngineError, LookupError)
+    known: tuple[type[BaseException], ...] = (
+        BackendError, ConfigError, EngineError, IngleError, LookupError
+    )
     if isinstance(exc, known):
         return str(exc).strip('"')
     if isinstance(exc, OSError):

@@ -15,7 +15,7 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -63,14 +63,17 @@ class _Buffer:
 
 class _Collector(asyncio.SubprocessProtocol):
     def __init__(self, buffers: dict[int, _Buffer], exited: asyncio.Future[None],
-                 drained: asyncio.Future[None]) -> None:
+                 drained: asyncio.Future[None], on_output: Callable[[bytes], None] | None) -> None:
         self.buffers = buffers
+        self.on_output = on_output
         self.open_pipes = set(buffers)
         self.exited = exited
         self.drained = drained
 
     def pipe_data_received(self, fd: int, data: bytes) -> None:
         self.buffers[fd].add(data)
+        if self.on_output is not None and fd == 1:
+            self.on_output(data)
 
     def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
         self.open_pipes.discard(fd)
@@ -104,8 +107,10 @@ async def run_limited(
     merge_stderr: bool = False,
     keep: Keep = "head",
     max_bytes: int = MAX_OUTPUT_BYTES,
+    on_output: Callable[[bytes], None] | None = None,
 ) -> LimitedRun:
-    """Run `argv` in `cwd` with exactly `env`; at `timeout_s` kill its process group."""
+    """Run `argv` in `cwd` with exactly `env`; at `timeout_s` kill its process group.
+    `on_output` sees each chunk of stdout as it arrives (live progress of long runs)."""
     loop = asyncio.get_running_loop()
     started = time.perf_counter()
     buffers = {1: _Buffer(max_bytes, keep)}
@@ -115,7 +120,7 @@ async def run_limited(
     drained: asyncio.Future[None] = loop.create_future()
     try:
         transport, _ = await loop.subprocess_exec(
-            lambda: _Collector(buffers, exited, drained),
+            lambda: _Collector(buffers, exited, drained, on_output),
             *argv,
             cwd=cwd,
             env=dict(env),

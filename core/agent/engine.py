@@ -11,16 +11,20 @@ use; none of them imports this module.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ingle.core.agent.approvals import Approver
 from ingle.core.agent.best_of import judge_with
+from ingle.core.agent.chat_files import add_chat_files, drop_chat_files
 from ingle.core.agent.chat_session import ChatSession
+from ingle.core.agent.errors import EngineError
 from ingle.core.agent.commit_messages import commit_messager
 from ingle.core.agent.context_budget import SessionBudget
 from ingle.core.agent.events import AnswerText, AttemptStarted, FilesRequested, TurnEvent, TurnFinished
+from ingle.core.agent.route_planning import RouteInputs, plan_route
+from ingle.core.agent.turn_ledger import record_turn_finished
 from ingle.core.agent.gating import GateBaselines, GateSelection, gate_check_for
 from ingle.core.agent.test_gate import TestBaselines, run_repository_tests, test_check_for
 from ingle.core.agent.turn import run_turn
@@ -33,20 +37,16 @@ from ingle.core.config.settings import Settings
 from ingle.core.context.breakdown import ContextBreakdown
 from ingle.core.context.compaction import CompactionResult
 from ingle.core.context.fitting import ContextTools
-from ingle.core.errors import EXIT_USAGE, IngleError
 from ingle.core.memories.extract import MemoryWriter, TurnRecord
 from ingle.core.memories.retrieve import recalled_texts
 from ingle.core.memories.service import MemoryService
 from ingle.core.repomap.service import LazyRepoMap
 from ingle.core.routing.router import (
     Route,
-    RouteRequest,
     claude_access,
     escalation_refusal,
-    route,
     task_kind,
 )
-from ingle.core.routing.task_classifier import classify_task
 from ingle.core.routing.vram_probe import VramCache
 from ingle.core.test_runs.models import TestRunResult
 from ingle.core.vcs import CommitInfo, IngleRepo, UndoResult, open_repo
@@ -58,12 +58,6 @@ from ingle.personas.registry import VERSION_SEPARATOR, UnknownPersona
 from ingle.personas.resolved import ResolvedPersona
 
 __all__ = ["Engine", "EngineError", "GateSelection"]
-
-
-class EngineError(IngleError):
-    """A request the engine cannot carry out; the message says what to do."""
-
-    exit_status = EXIT_USAGE
 
 
 class Engine:
@@ -224,68 +218,26 @@ class Engine:
         self, prompt_tokens: int = 0, escalate: str | None = None, instruction: str = ""
     ) -> Route:
         """The ladder for the next turn: task kind, context size, VRAM and Claude's access."""
-        from ingle.core.backends.ollama import OllamaBackend
-
-        persona = self.persona
-        kind = task_kind(persona, self.session.kind)
-        classified = None
-        if self.settings.cascade.classify_tasks and self.session.kind is None and instruction:
-            classified = await classify_task(self.workbench.caller, self.registry, instruction)
-            if classified is not None:
-                kind = classified.ladder_kind()
-        vram = None
         first = self.first_model()
-        backend = self.backend_for(Rung(model=first, endpoint=persona.model_ref.endpoint))
-        if isinstance(backend, OllamaBackend):
-            vram = await self.vram.get(backend, self.settings.cascade.vram_headroom_mb)
-        request = RouteRequest(
-            kind=kind,
-            persona=persona,
-            model_override=self.session.model,
-            think_override=self.session.think,
-            prompt_tokens=prompt_tokens,
-            escalate=escalate or self.settings.cascade.escalate,  # type: ignore[arg-type]
-            claude=claude_access(self.settings, persona, self.claude_spent_today()),
-            vram=vram,
+        return await plan_route(
+            RouteInputs(
+                settings=self.settings, persona=self.persona, session=self.session,
+                caller=self.workbench.caller, registry=self.registry, first_model=first,
+                backend=self.backend_for(Rung(model=first, endpoint=self.persona.model_ref.endpoint)),
+                vram=self.vram, claude_spent_today=self.claude_spent_today(),
+            ),
+            prompt_tokens, escalate, instruction,
         )
-        planned = route(self.settings, request)
-        if classified is not None:
-            planned.notes.insert(
-                0, f"classified as {classified.kind} ({classified.complexity} complexity, "
-                f"confidence {classified.confidence:.2f}): the {kind} ladder",
-            )
-            unsure = classified.confidence < self.settings.cascade.confidence_threshold
-            if unsure and len(planned.rungs) > 1 and self.session.model is None:
-                skipped = planned.rungs.pop(0)
-                planned.notes.insert(
-                    1, f"the classifier is unsure: skipping the first rung ({skipped.model}, "
-                    f"think {skipped.think_label()})",
-                )
-        return planned
 
     # -- the session ------------------------------------------------------------------
 
     def add_files(self, paths: Sequence[str]) -> list[str]:
         """Add repository files to the chat; returns those added. A path outside the
         repository or not a file raises EngineError naming it."""
-        added = []
-        for raw in paths:
-            rel = self._repo_relative(raw)
-            if not (self.root / rel).is_file():
-                raise EngineError(f"{raw}: no such file in {self.root}")
-            if rel not in self.session.chat_files:
-                self.session.chat_files.append(rel)
-                added.append(rel)
-        return added
+        return add_chat_files(self.session, self.root, paths)
 
     def drop_files(self, paths: Sequence[str]) -> list[str]:
-        dropped = []
-        for raw in paths:
-            rel = self._repo_relative(raw)
-            if rel in self.session.chat_files:
-                self.session.chat_files.remove(rel)
-                dropped.append(rel)
-        return dropped
+        return drop_chat_files(self.session, self.root, paths)
 
     def set_persona(self, name: str) -> ResolvedPersona:
         persona = self.registry.get(name)  # UnknownPersona names the known ones
@@ -310,7 +262,8 @@ class Engine:
         /init). None when the directory is empty."""
         from ingle.core.vcs import init_repo
 
-        self.repo = init_repo(self.root)
+        if self.repo is None:  # else a repository with no commit yet: make its first
+            self.repo = init_repo(self.root)
         files = [p for p in self.repo.run("ls-files", "--others", "--exclude-standard", "-z").split("\0") if p]
         return self.repo.commit_user_changes(files, "Initial commit") if files else None
 
@@ -328,14 +281,6 @@ class Engine:
     async def compact(self) -> CompactionResult:
         """Summarise the session's older turns now (`/compact`); the last exchange stays."""
         return await self.budget.compact_now()
-
-    def _repo_relative(self, raw: str) -> str:
-        path = Path(raw).expanduser()
-        absolute = path if path.is_absolute() else self.root / path
-        try:
-            return absolute.resolve().relative_to(self.root).as_posix()
-        except ValueError as exc:
-            raise EngineError(f"{raw} is outside the repository {self.root}") from exc
 
     # -- turns ------------------------------------------------------------------------
 
@@ -415,7 +360,7 @@ class Engine:
             elif isinstance(event, TurnFinished):
                 # The next turn starts on the persona's model again, whatever rung this ended on.
                 event = event.model_copy(update={"next_model": self.first_model()})
-                self._record_turn(event, attempts, kind)
+                record_turn_finished(self.store, self.root, self.session.persona, kind, event, attempts)
                 if event.outcome == "context_overflow":  # nothing was sent: nothing to remember
                     yield event
                     continue
@@ -436,23 +381,6 @@ class Engine:
         return BestOf(n=n, base_temperature=self.persona.sampling().temperature,
                       judge=judge_with(self.workbench.caller, self.registry))
 
-    def _record_turn(self, event: TurnFinished, attempts: list[AttemptStarted], kind: str) -> None:
-        from ingle.memory.ledger import TurnRecord, record_turn
-
-        last = attempts[-1] if attempts else None
-        record_turn(
-            self.store,
-            TurnRecord(
-                turn_id=event.turn_id, started_at=time.time() - event.duration_s,
-                duration_s=event.duration_s, repo=str(self.root), persona=self.session.persona,
-                task_kind=kind, outcome=event.outcome, ok=event.ok, attempts=len(attempts),
-                final_rung=last.rung if last else 0, final_model=last.model if last else "",
-                final_endpoint=last.endpoint if last else "", prompt_tokens=event.prompt_tokens,
-                output_tokens=event.output_tokens, thinking_tokens=event.thinking_tokens,
-                cost_usd=event.cost_usd, tokens_estimated=event.tokens_estimated,
-            ),
-        )
-
     def tests_enabled(self, override: bool | None = None) -> bool:
         """The test gate: a turn's flag, else the session's /test toggle, else config."""
         for choice in (override, self.session.tests):
@@ -460,10 +388,13 @@ class Engine:
                 return choice
         return self.settings.tests.enabled
 
-    async def run_tests(self, full: bool = True) -> TestRunResult | None:
-        """`/test` in the chat: the repository's tests as it is now."""
+    async def run_tests(
+        self, full: bool = True, on_output: Callable[[str], None] | None = None
+    ) -> TestRunResult | None:
+        """`/test` in the chat: the repository's tests as it is now; their output goes to
+        `on_output` as it comes (the app's live progress)."""
         return await run_repository_tests(self.settings, self.root, self.workbench.dirs.tools,
-                                          full=full)
+                                          full=full, on_output=on_output)
 
     # -- git ---------------------------------------------------------------------------
 

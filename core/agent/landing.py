@@ -75,6 +75,7 @@ class _Landed:
     events: list[TurnEvent] = field(default_factory=list)
     refusal: tuple[str, str] | None = None  # (outcome, error)
     commit_sha: str | None = None
+    saved_work: str | None = None  # the user's work committed first (undo restores it)
 
     def refuse(self, outcome: str, error: str) -> _Landed:
         self.refusal = (outcome, error)
@@ -112,6 +113,7 @@ def _land_locked(
             return landed.refuse("refused", str(exc))
         if saved is not None:
             landed.events.append(UserChangesSaved(turn_id=turn_id, commit=saved.sha, files=saved.files))
+            landed.saved_work = saved.sha
     journal = landing_journal.begin(repo, turn_id, state.originals, changed) if repo else None
     try:
         write_atomically(deps.root, changed, expected=state.originals)
@@ -122,7 +124,7 @@ def _land_locked(
         return landed.refuse("refused", text)
     if commit and repo is not None and journal is not None:
         try:
-            info = repo.commit_ingle_change(paths, message, state.created, turn_id)
+            info = repo.commit_ingle_change(paths, message, state.created, turn_id, landed.saved_work)
         except GitOperationError as exc:
             restored, kept = landing_journal.roll_back(repo, journal)
             landing_journal.end(repo)

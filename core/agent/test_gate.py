@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from ingle.core.config.settings import Settings
+    from ingle.core.test_runs.process import OnOutput
 
 _NOT_PASSING = (TestStatus.FAILED, TestStatus.ERROR, TestStatus.TIMED_OUT)
 
@@ -54,7 +55,7 @@ class TestBaselines:
 
 def test_check_for(
     settings: Settings, root: Path, tools_dir: Path, full: bool = False,
-    baselines: TestBaselines | None = None,
+    baselines: TestBaselines | None = None, on_output: OnOutput | None = None,
 ) -> Callable[[dict[str, str], float], Awaitable[JudgedTests | None]]:
     """Run the configured (trusted) or detected test command on each candidate; related
     tests first where the tool allows. None when the repository has no tests we know of.
@@ -73,6 +74,7 @@ def test_check_for(
             return await run_tests(
                 command, view, changed=sorted(changed), related_first=tests.related_first,
                 timeout_s=min(tests.timeout_s, max(remaining_s, 1.0)), full=full, tools=tools,
+                on_output=on_output,
             )
 
     async def check(changed: dict[str, str], remaining_s: float) -> JudgedTests | None:
@@ -98,10 +100,13 @@ def test_check_for(
 
 
 async def run_repository_tests(
-    settings: Settings, root: Path, tools_dir: Path, full: bool = True
+    settings: Settings, root: Path, tools_dir: Path, full: bool = True,
+    on_output: OnOutput | None = None,
 ) -> TestRunResult | None:
-    """`/test` in the chat: the tests on the repository as it is now."""
-    judged = await test_check_for(settings, root, tools_dir, full=full)({}, settings.tests.timeout_s)
+    """`/test` in the chat: the tests on the repository as it is now, their output
+    passed to `on_output` as it comes."""
+    check = test_check_for(settings, root, tools_dir, full=full, on_output=on_output)
+    judged = await check({}, settings.tests.timeout_s)
     return judged.result if judged is not None else None
 
 

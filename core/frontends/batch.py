@@ -201,7 +201,8 @@ class TextPrinter:
         elif isinstance(event, ShellRan):
             self._line(f"$ {event.command}  (exit {event.exit_code})\n{event.output}")
         elif isinstance(event, UserChangesSaved):
-            self._line(f"saved your uncommitted changes first: {event.commit[:7]} ({', '.join(event.files)})")
+            self._line(f"saved your uncommitted changes first: {event.commit[:7]} ({', '.join(event.files)}); "
+                       "`ingle undo` puts them back uncommitted")
         elif isinstance(event, Committed):
             self._line(f"committed {event.commit[:7]}: {event.message.splitlines()[0]}")
         elif isinstance(event, Notice):

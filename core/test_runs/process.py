@@ -9,7 +9,8 @@ Processes a test left running are killed when the run ends.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import codecs
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -28,11 +29,24 @@ class ProcessOutcome(BaseModel):
     start_error: str = ""
 
 
+OnOutput = Callable[[str], None]  # text as the process prints it (live progress)
+
+
 async def run_process(
-    argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout_s: float
+    argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout_s: float,
+    on_output: OnOutput | None = None,
 ) -> ProcessOutcome:
+    chunks = None
+    if on_output is not None:
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")  # a chunk may split a character
+
+        def chunks(data: bytes) -> None:
+            if text := decoder.decode(data):
+                on_output(text)
+
     run = await run_limited(
-        argv, cwd=cwd, env=env, timeout_s=timeout_s, merge_stderr=True, keep="tail"
+        argv, cwd=cwd, env=env, timeout_s=timeout_s, merge_stderr=True, keep="tail",
+        on_output=chunks,
     )
     return ProcessOutcome(
         argv=run.argv, exit_code=run.returncode, output=run.stdout, timed_out=run.timed_out,

@@ -30,7 +30,7 @@ from ingle.core.test_runs.models import (
 )
 from ingle.core.test_runs.node_tree import TreeTooLarge, node_ready_tree
 from ingle.core.test_runs.output_text import clean_output, tail
-from ingle.core.test_runs.process import run_process
+from ingle.core.test_runs.process import OnOutput, run_process
 from ingle.core.test_runs.related import related_tests
 from ingle.core.test_runs.report import decide_status, model_summary
 from ingle.core.test_runs.trim import trim_output
@@ -48,11 +48,13 @@ async def run_tests(
     timeout_s: float,
     full: bool = False,
     tools: TestTools | None = None,
+    on_output: OnOutput | None = None,
 ) -> TestRunResult:
     """Run `command` on `root`. With `related_first`, the tests related to `changed`
     run first; when they pass and `full` is asked, the full suite runs too. Without a
     related selection the full suite runs. Never raises for a missing tool, a broken
-    suite or a hang: the result's status says what happened."""
+    suite or a hang: the result's status says what happened. `on_output` sees the
+    output as it comes."""
     tools = tools or TestTools()
     deadline = time.monotonic() + timeout_s
     selection: RelatedSelection | None = None
@@ -60,7 +62,7 @@ async def run_tests(
         selection = await asyncio.to_thread(related_tests, command, root, changed)
     with ExitStack() as stack:
         tree, note = await asyncio.to_thread(_prepare_tree, stack, command, root)
-        runner = _StageRunner(command, root, tree, tools, deadline, timeout_s, note)
+        runner = _StageRunner(command, root, tree, tools, deadline, timeout_s, note, on_output)
         results: list[TestRunResult] = []
         if selection is not None:
             results.append(await runner.run("related", selection))
@@ -89,7 +91,9 @@ class _StageRunner:
         deadline: float,
         timeout_s: float,
         note: str,
+        on_output: OnOutput | None = None,
     ) -> None:
+        self.on_output = on_output
         self.command = command
         self.root = root
         self.tree = tree
@@ -116,7 +120,8 @@ class _StageRunner:
                     detail=missing.detail, install_hint=missing.hint,
                 )  # fmt: skip
             outcome = await run_process(
-                invocation.argv, cwd=invocation.cwd, env=invocation.full_env(), timeout_s=remaining
+                invocation.argv, cwd=invocation.cwd, env=invocation.full_env(), timeout_s=remaining,
+                on_output=self.on_output,
             )
         command_line = shlex.join(invocation.argv)
         if outcome.start_error:

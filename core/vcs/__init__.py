@@ -3,7 +3,7 @@
 Importing this package does not import GitPython; that happens on first `open_repo`.
 """
 
-from ingle.core.vcs.errors import DirtyFilesRefused, GitOperationError, NothingToCommit
+from ingle.core.vcs.errors import DirtyFilesRefused, GitOperationError, NoIdentity, NothingToCommit
 from ingle.core.vcs.messages import fallback_commit_message
 from ingle.core.vcs.models import CommitInfo, Identity, UndoResult
 from ingle.core.vcs.repo import DirtyPolicy, IngleRepo, init_repo, open_repo
@@ -15,6 +15,7 @@ __all__ = [
     "GitOperationError",
     "Identity",
     "IngleRepo",
+    "NoIdentity",
     "NothingToCommit",
     "UndoResult",
     "fallback_commit_message",

@@ -12,9 +12,9 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from ingle.core.vcs.errors import GitOperationError, NothingToCommit
+from ingle.core.vcs.errors import GitOperationError, NoIdentity, NothingToCommit
 from ingle.core.vcs.identity import ingle_identity
-from ingle.core.vcs.marks import CREATED_TRAILER, TURN_TRAILER, add_trailers
+from ingle.core.vcs.marks import CREATED_TRAILER, SAVED_TRAILER, TURN_TRAILER, add_trailers
 from ingle.core.vcs.models import CommitInfo
 
 if TYPE_CHECKING:
@@ -31,10 +31,10 @@ def commit_user_changes(
     dirty = sorted(path for path, code in status.items() if code != "!!")
     if not dirty:
         return None
-    identity = repo.user_identity()
-    # A configured identity is left to git; a missing one is supplied for this commit only.
-    env = {} if identity.configured else identity.env()
-    _commit(repo, status, dirty, message or USER_WIP_MESSAGE, env)
+    if not repo.user_identity().configured:
+        # The user's own work under Ingle's name (or a guess) would be a lie in their history.
+        raise NoIdentity(dirty)
+    _commit(repo, status, dirty, message or USER_WIP_MESSAGE, {})
     return repo.commit_info("HEAD")
 
 
@@ -44,6 +44,7 @@ def commit_ingle_change(
     message: str,
     created: set[str],
     turn_id: str | None = None,
+    saved_work: str | None = None,
 ) -> CommitInfo:
     if not message.strip():
         raise GitOperationError(
@@ -63,6 +64,8 @@ def commit_ingle_change(
         raise NothingToCommit(paths)
     trailers = [(TURN_TRAILER, turn_id or uuid.uuid4().hex[:12])]
     trailers += [(CREATED_TRAILER, path) for path in sorted(created)]
+    if saved_work:
+        trailers.append((SAVED_TRAILER, saved_work))
     identity = ingle_identity(repo.user_identity())
     _commit(repo, status, changed, add_trailers(message, trailers), identity.env())
     return repo.commit_info("HEAD")

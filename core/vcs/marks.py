@@ -12,6 +12,9 @@ import re
 
 TURN_TRAILER = "Ingle-Turn"
 CREATED_TRAILER = "Ingle-Created"
+# The user's own commit this turn made first, of their uncommitted work (undo restores
+# that work as uncommitted changes again).
+SAVED_TRAILER = "Ingle-Saved-Work"
 COMMITTER_SUFFIX = " (ingle)"
 
 _TRAILER_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*):\s?(.*)$")
@@ -58,6 +61,10 @@ def turn_id_of(message: str) -> str | None:
 
 def created_files_of(message: str) -> list[str]:
     return [v for k, v in read_trailers(message) if k.lower() == CREATED_TRAILER.lower()]
+
+
+def saved_work_of(message: str) -> str | None:
+    return next((v for k, v in read_trailers(message) if k.lower() == SAVED_TRAILER.lower() and v), None)
 
 
 def is_ingle_commit(message: str, committer_name: str) -> bool:

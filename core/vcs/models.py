@@ -36,6 +36,7 @@ class CommitInfo(BaseModel):
     ingle: bool = False  # made by an Ingle turn (trailer and committer mark both present)
     turn_id: str | None = None
     created: list[str] = Field(default_factory=list)  # files the turn created
+    saved_work: str | None = None  # the commit of the user's uncommitted work the turn made first
 
 
 class UndoResult(BaseModel):
@@ -49,6 +50,8 @@ class UndoResult(BaseModel):
     head: str = ""  # short sha HEAD points at afterwards ("" when the branch has no commits left)
     restored: list[str] = Field(default_factory=list)  # back to their content before the turn
     removed: list[str] = Field(default_factory=list)  # created by the turn, now deleted
+    # The user's uncommitted work the turn had committed first: back as uncommitted changes.
+    unsaved: list[str] = Field(default_factory=list)
 
     @classmethod
     def refused(cls, reason: str) -> UndoResult:

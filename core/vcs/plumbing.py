@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Self
 from ingle.core.vcs.errors import GitOperationError
 from ingle.core.vcs.identity import user_identity
 from ingle.core.vcs.landing_lock import LOCK_NAME, LandingLock
-from ingle.core.vcs.marks import created_files_of, is_ingle_commit, turn_id_of
+from ingle.core.vcs.marks import created_files_of, is_ingle_commit, saved_work_of, turn_id_of
 from ingle.core.vcs.models import CommitInfo, Identity
 
 if TYPE_CHECKING:
@@ -234,6 +234,7 @@ class GitTree:
             ingle=is_ingle_commit(message, commit.committer.name or ""),
             turn_id=turn_id_of(message),
             created=created_files_of(message),
+            saved_work=saved_work_of(message),
         )
 
     def commit_parents(self, sha: str) -> list[str]:

@@ -76,10 +76,13 @@ class IngleRepo(GitTree):
         message: str,
         created: set[str],
         turn_id: str | None = None,
+        saved_work: str | None = None,
     ) -> CommitInfo:
-        """One commit for one successful turn, marked as Ingle's (see core.vcs.marks)."""
+        """One commit for one successful turn, marked as Ingle's (see core.vcs.marks);
+        `saved_work` is the commit of the user's work the turn made first, if any."""
         return commits.commit_ingle_change(
-            self, [self.rel(p) for p in paths], message, {self.rel(p) for p in created}, turn_id
+            self, [self.rel(p) for p in paths], message, {self.rel(p) for p in created}, turn_id,
+            saved_work,
         )
 
     # -- undo --------------------------------------------------------------------------

@@ -4,6 +4,11 @@ The commit is dropped from the branch (HEAD moves to its parent, checked against
 examined, so a concurrent change is never clobbered) and the paths it touched go back to
 the parent's content in the index and the work tree; files the turn created are deleted.
 Anything else the user has staged or changed is left as it was.
+
+When the turn first committed the user's own uncommitted work (the commit is its parent
+and the Ingle commit names it), undo drops that commit too and puts the work back as
+uncommitted changes: the files as the user left them, the index and HEAD as before the
+turn. Nothing of theirs is lost, and nothing stays committed that they did not commit.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ def undo_last(repo: GitTree) -> UndoResult:
             "overwrite; commit or stash them first, then undo"
         )
     parent = repo.parent_of(head)
+    saved = _saved_work(repo, info, parent)
+    if saved is not None:
+        return _undo_with_saved_work(repo, info, saved, changes)
     if parent is None:  # the turn made the first commit: the branch goes back to unborn
         repo.run("rm", "--quiet", "--force", "--", *paths)
         repo.run("update-ref", "-m", _REFLOG, "-d", "HEAD", head)
@@ -147,3 +155,50 @@ def _changed_paths(repo: GitTree, sha: str) -> list[tuple[str, str]]:
         "diff-tree", "-r", "--root", "--no-renames", "--no-commit-id", "--name-status", "-z", sha
     ).split("\0")
     return [(fields[i][:1], fields[i + 1]) for i in range(0, len(fields) - 1, 2) if fields[i]]
+
+
+def _saved_work(repo: GitTree, info: CommitInfo, parent: str | None) -> str | None:
+    """The commit of the user's work this turn made first, when undo may drop it too:
+    the Ingle commit's parent, named by its trailer, a plain commit with a parent of its
+    own, held by no other ref or remote."""
+    saved = info.saved_work
+    if not saved or parent is None or not parent.startswith(saved):
+        return None
+    if len(repo.commit_parents(parent)) != 1:
+        return None
+    if _remote_refs_containing(repo, parent) or _remotes_holding(repo, parent):
+        return None
+    return parent
+
+
+def _undo_with_saved_work(
+    repo: GitTree, info: CommitInfo, saved: str, ingle_changes: list[tuple[str, str]]
+) -> UndoResult:
+    before = repo.parent_of(saved)
+    assert before is not None  # _saved_work checked it has one
+    work = [path for _, path in _changed_paths(repo, saved)]
+    in_the_way = sorted(repo.status(work))
+    if in_the_way:
+        return UndoResult.refused(
+            f"you have uncommitted changes in {', '.join(in_the_way)} that undo would "
+            "overwrite; commit or stash them first, then undo"
+        )
+    ingle = [path for _, path in ingle_changes]
+    paths = sorted({*ingle, *work})
+    in_saved = set(repo.run("ls-tree", "-r", "-z", "--name-only", saved, "--", *paths).split("\0")) - {""}
+    repo.run("update-ref", "-m", _REFLOG, "HEAD", before, info.sha)
+    # The index as before the turn; the files as the user had them (their work, uncommitted).
+    repo.run("restore", f"--source={before}", "--staged", "--", *paths)
+    if in_saved:
+        repo.run("restore", f"--source={saved}", "--worktree", "--", *sorted(in_saved))
+    for path in paths:
+        if path not in in_saved:  # created by the turn, or deleted by the user
+            (repo.root / path).unlink(missing_ok=True)
+    return UndoResult(
+        done=True,
+        undone=info,
+        head=before[:7],
+        restored=sorted(p for status, p in ingle_changes if status != "A"),
+        removed=sorted(p for status, p in ingle_changes if status == "A"),
+        unsaved=sorted(work),
+    )

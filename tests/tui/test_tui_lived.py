@@ -15,7 +15,7 @@ from textual import events
 from ingle.tui.app import IngleApp
 from ingle.tui.widgets.thinking_block import ThinkingBlock
 from tests.fakes.script import Reply
-from tests.git_env import git
+from tests.git_env import ANN, git
 from ingle.tui.shell.approval import ApprovalScreen
 from ingle.tui.shell.approver import ApprovalNeeded
 from tests.tui.test_tui_support import (
@@ -283,6 +283,7 @@ async def test_test_says_what_runs_before_the_result(tui_repo) -> None:
 
 
 async def test_init_makes_the_first_commit(tmp_path, gitconfig) -> None:
+    gitconfig.write_text(ANN)  # the first commit is the user's: under their name
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "app.py").write_text("x = 1\n")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.fakes.script import Reply
-from tests.git_env import git
+from tests.git_env import ANN, git
 from tests.tui.test_tui_support import (
     GREET,
     GREET_EDIT,
@@ -257,6 +257,7 @@ async def test_escalate_sends_the_last_request_to_claude(
 
 
 async def test_init_offers_git_where_there_is_none(tmp_path, gitconfig) -> None:
+    gitconfig.write_text(ANN)
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "app.py").write_text("x = 1\n")

@@ -12,6 +12,7 @@ from tests.git_env import ANN, git, make_repo
 from ingle.core.vcs import (
     DirtyFilesRefused,
     GitOperationError,
+    NoIdentity,
     NothingToCommit,
     init_repo,
     open_repo,
@@ -175,10 +176,14 @@ def test_no_identity_configured_commits_without_writing_any_config(tmp_path, git
     repo = open_repo(root)
     assert not repo.user_identity().configured
     (root / "notes.py").write_text("mine\n")
-    saved = repo.commit_user_changes(["notes.py"])
-    assert saved is not None and saved.author == "Ingle <ingle@localhost>"
+    # The user's own work is never committed under another name: Ingle asks for theirs.
+    with pytest.raises(NoIdentity, match="git does not know who you are") as refused:
+        repo.commit_user_changes(["notes.py"])
+    assert "git config --global user.name" in str(refused.value)
+    assert repo.head_sha() is None
+    # Ingle's own commit carries Ingle's name, marked, for this commit only.
     (root / "notes.py").write_text("edited by ingle\n")
-    info = repo.commit_ingle_change(["notes.py"], "docs: notes", set())
+    info = repo.commit_ingle_change(["notes.py"], "docs: notes", {"notes.py"})
     assert info.ingle and info.author == "Ingle (ingle) <ingle@localhost>"
     assert (root / ".git/config").read_bytes() == local_config
     assert gitconfig.read_text() == ""

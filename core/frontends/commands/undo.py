@@ -29,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     for label, paths in (("restored", result.restored), ("removed", result.removed)):
         if paths:
             print(f"  {label}: {', '.join(paths)}")
+    if result.unsaved:
+        print(f"  your uncommitted changes are back, uncommitted: {', '.join(result.unsaved)}")
     where = f"{result.head} ({branch})" if result.head else f"no commits yet ({branch})"
     print(f"HEAD is now {where}")
     return 0

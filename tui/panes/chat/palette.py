@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Coroutine, Iterator
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ingle.tui.panes.base import PaletteEntry
 
 if TYPE_CHECKING:
-    from ingle.tui.panes.chat.screen import ChatPane
+    from ingle.core.agent.engine import Engine
+    from ingle.core.agent.saved_session import OpenedSession
 
 
-def chat_palette(pane: ChatPane) -> Iterator[PaletteEntry]:
+class PalettePane(Protocol):
+    """What the entries run on (the chat pane)."""
+
+    opened: OpenedSession | None
+
+    @property
+    def engine(self) -> Engine: ...
+    def run_worker(self, work: Coroutine[Any, Any, None], *, exit_on_error: bool) -> Any: ...
+    async def run_line(self, text: str) -> None: ...
+    def action_toggle_files(self) -> None: ...
+    def action_show_log(self) -> None: ...
+    def action_toggle_auto_edits(self) -> None: ...
+
+
+def chat_palette(pane: PalettePane) -> Iterator[PaletteEntry]:
     """Personas, models, toggles and views, each running what typing it would."""
     if pane.opened is None:
         return

@@ -8,6 +8,7 @@ from ingle.core.agent.approvals import ApprovalRequest
 from ingle.core.agent.best_of import MAX_CANDIDATES
 from ingle.core.agent.saved_session import ConversationEntry
 from ingle.core.errors import IngleError
+from ingle.core.vcs import NoIdentity
 from ingle.tui.panes.chat.controls import ChatControls
 from ingle.tui.panes.chat.slash_commands import BY_NAME, ParsedCommand, help_markdown
 from ingle.tui.panes.chat.turn_presenter import shell_note, step
@@ -107,6 +108,8 @@ class SlashActions:
             detail.append(f"restored {', '.join(result.restored)}")
         if result.removed:
             detail.append(f"removed {', '.join(result.removed)}")
+        if result.unsaved:
+            detail.append(f"your uncommitted changes to {', '.join(result.unsaved)} are back, uncommitted")
         self.say("; ".join(detail), "ok")
 
     async def do_diff(self, command: ParsedCommand) -> None:
@@ -218,10 +221,20 @@ class SlashActions:
                  if session.best_of > 1 else "best of: off (one reply per attempt)")
 
     async def do_init(self, command: ParsedCommand) -> None:
-        if self.engine.repo is not None:
+        repo = self.engine.repo
+        if repo is not None and repo.has_commits():
             self.say(f"{self.engine.root} is already a git repository", "info")
             return
-        first = self.engine.init_git()
+        try:
+            first = self.engine.init_git()
+        except NoIdentity as exc:  # never the user's files under another name
+            self.say(
+                f"created a git repository in {self.engine.root}, but no first commit: git does "
+                f"not know who you are (user.name and user.email are not set). {exc.hint}; "
+                "then /init again makes the first commit", "warn",
+            )
+            self.screen.refresh_status()
+            return
         what = f"; first commit {first.short_sha}: {first.subject}" if first is not None else ""
         self.say(f"created a git repository in {self.engine.root}: every change is now a commit{what}", "ok")
         self.screen.refresh_status()

@@ -122,7 +122,10 @@ class TurnPresenter:
             self.add(shell_note(event.command, event.exit_code, event.output))
         elif isinstance(event, UserChangesSaved):
             files = ", ".join(event.files)
-            self.add(step(f"your uncommitted changes to {files} were committed first ({event.commit[:7]})"))
+            self.add(step(
+                f"your uncommitted changes to {files} were committed first ({event.commit[:7]}); "
+                "/undo puts them back uncommitted"
+            ))
         elif isinstance(event, Committed):
             subject = event.message.splitlines()[0] if event.message else ""
             self.add(step(f"committed {event.commit[:7]}: {subject}", "ok"))

@@ -11,6 +11,7 @@ from ingle.tui.error_text import describe_error
 from ingle.tui.panes.chat.slash_actions import shell_request
 from ingle.tui.panes.chat.turn_presenter import TurnPresenter, shell_note, step
 from ingle.tui.panes.chat.welcome import models_note, server_line
+from ingle.tui.panes.chat.widgets.test_progress import TestProgress
 from textual import work
 
 if TYPE_CHECKING:
@@ -64,8 +65,12 @@ class ChatWorkers:
         if command is not None:  # the run may take minutes: say what runs, at once
             self.add_entry(step(f"running the tests: {command.shown()}…", "dim"))
         self.status.set(busy=True)
+        progress = TestProgress()  # live: what the tests print, as they print it
+        if command is not None:
+            self.transcript.add(progress)
         try:
-            result = await self.engine.run_tests()
+            result = await self.engine.run_tests(on_output=progress.feed)
+            self.transcript.drop(progress)
             if result is None:
                 self.add_entry(step("no test command found: set [tests] command in your config", "warn"))
             else:
@@ -73,6 +78,7 @@ class ChatWorkers:
         except Exception as exc:  # noqa: BLE001 - shown, never a traceback
             self.add_entry(step(describe_error(exc), "error"))
         finally:
+            self.transcript.drop(progress)
             self.status.set(busy=False)
 
     @work(exclusive=True, group="shell", exit_on_error=False)

@@ -125,6 +125,13 @@ class Transcript(VerticalScroll):
         self._shown[self._shown.index(old)] = new
         old.remove()
 
+    def drop(self, widget: Widget) -> None:
+        """Take away a live widget that has done its job (a run's progress)."""
+        if widget in self._shown:
+            self._shown.remove(widget)
+        if widget.is_mounted:
+            widget.remove()
+
     def note_output(self) -> None:
         """New text arrived: if the reader is scrolled up, say so below the view."""
         if self.is_anchor_released and not self._at_end():
