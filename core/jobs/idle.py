@@ -91,6 +91,7 @@ class ActivityGate:
 
     async def until_idle(self) -> IdleState:
         while True:
+            await self._fresh_gpu()
             state = self.state()
             if state.idle:
                 return state
@@ -100,6 +101,7 @@ class ActivityGate:
         self._running += 1
         try:
             while True:
+                await self._fresh_gpu()
                 state = self.state()
                 if not state.idle:
                     return state
@@ -193,6 +195,14 @@ class ActivityGate:
             return rules["gpu"]
         rules["gpu"] = f"the GPU is {mean:.0f}% busy"
         return ""
+
+    async def _fresh_gpu(self) -> None:
+        """Take a due GPU reading in a thread (NVML's init can take milliseconds): the
+        app's event loop, where state() is also asked, then finds it already read."""
+        now = self.clock.now()
+        if self._gpu is not None and (self._probe is None
+                                      or now - self._probe[0] >= self.settings.gpu_sample_s):
+            await asyncio.to_thread(self._read_gpu, now)
 
     def _read_gpu(self, now: float) -> GpuProbe:
         """A reading at most every gpu_sample_s; readings older than the averaged span are

@@ -14,6 +14,7 @@ import select
 import socket
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,19 +76,31 @@ class Exchange:
         sock = self._handler.connection
         while not self._stopping.is_set():
             readable, _, _ = select.select([sock], [], [], 0.02)
-            if readable:
-                try:
-                    closed = sock.recv(1, socket.MSG_PEEK) == b""
-                except OSError:
-                    closed = True
-                if closed:
-                    self._on_disconnect(self.request)
-                    break
+            if readable and self._peer_closed(sock):
+                self._on_disconnect(self.request)
+                break
         self._handler.close_connection = True
 
     def pause(self, seconds: float) -> None:
-        """A slow model: the gap between two chunks (cut short when the server stops)."""
-        self._stopping.wait(seconds)
+        """A slow model: the gap between two chunks (cut short when the server stops).
+        A client that hangs up meanwhile is seen at once: BrokenPipeError, as the next
+        write would raise (the handler records the disconnect)."""
+        sock = self._handler.connection
+        deadline = time.monotonic() + seconds
+        while not self._stopping.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            readable, _, _ = select.select([sock], [], [], min(left, 0.02))
+            if readable and self._peer_closed(sock):
+                raise BrokenPipeError("the client closed the stream")
+
+    @staticmethod
+    def _peer_closed(sock: socket.socket) -> bool:
+        try:
+            return sock.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
 
 class _QuietServer(ThreadingHTTPServer):
