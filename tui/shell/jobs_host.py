@@ -19,6 +19,7 @@ from ingle.core.jobs.events import JobEvent
 from ingle.core.jobs.idle import ActivityGate
 from ingle.core.jobs.service import JobsService
 from ingle.memory import jobs as q
+from ingle.tui.error_text import describe_error
 
 if TYPE_CHECKING:
     from ingle.core.jobs.runner import JobRunner
@@ -43,10 +44,14 @@ class JobsHost:
                        asyncio.create_task(self._watch(), name="ingle-jobs-events")]
 
     async def _run(self) -> None:
-        from ingle.core.jobs.executor import LocalExecutor
+        from ingle.core.jobs.executors import open_executor
         from ingle.core.jobs.runner import JobRunner
 
-        executor = LocalExecutor(self.workbench)
+        try:  # the executor [jobs] names: local, or Ray (ingle[cluster])
+            executor = open_executor(self.workbench)
+        except Exception as exc:  # noqa: BLE001 - e.g. Ray chosen but not installed
+            self.on_error(f"jobs will not run in the app: {describe_error(exc)}")
+            return
         self.runner = JobRunner(self.workbench, self.gate, executor)
         try:
             await self.runner.run()
