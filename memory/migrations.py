@@ -426,6 +426,40 @@ def _v16_eval_stars(db: sqlite_utils.Database) -> None:
                             pk=("suite", "case_id"))
 
 
+def _v17_memories_fts_by_persona(db: sqlite_utils.Database) -> None:
+    # Memory search restricted to one persona inside FTS5 (memory/memory_search.py): each
+    # persona gets a number, and a memory's FTS rowid is (number << 40) + its id, so one
+    # persona's memories are one rowid range, which FTS5 seeks to: only that persona's
+    # matches are scored. `size` counts a persona's rows (search plans by it). The FTS
+    # table is contentless (the text stays in `memories`); its update trigger fires on
+    # text and persona only: counting a memory's use must not re-index it.
+    for trigger in ("memories_ai", "memories_ad", "memories_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute("DROP TABLE IF EXISTS memories_fts")
+    db.execute("CREATE TABLE memory_personas (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
+               "size INTEGER NOT NULL DEFAULT 0)")
+    db.execute("INSERT INTO memory_personas(name, size) "
+               "SELECT persona, COUNT(*) FROM memories GROUP BY persona ORDER BY persona")
+    db.execute("CREATE VIRTUAL TABLE memories_fts USING fts5(text, content='', "
+               "tokenize='porter unicode61')")
+    db.execute("INSERT INTO memories_fts(rowid, text) SELECT (p.id << 40) + m.id, m.text "
+               "FROM memories m JOIN memory_personas p ON p.name = m.persona")
+
+    def rowid(row: str) -> str:
+        return f"((SELECT id FROM memory_personas WHERE name = {row}.persona) << 40) + {row}.id"
+
+    add = ("INSERT OR IGNORE INTO memory_personas(name) VALUES (new.persona); "
+           "UPDATE memory_personas SET size = size + 1 WHERE name = new.persona; "
+           f"INSERT INTO memories_fts(rowid, text) VALUES ({rowid('new')}, new.text);")
+    drop = ("INSERT INTO memories_fts(memories_fts, rowid, text) "
+            f"VALUES ('delete', {rowid('old')}, old.text); "
+            "UPDATE memory_personas SET size = size - 1 WHERE name = old.persona;")
+    db.execute(f"CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN {add} END")
+    db.execute(f"CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN {drop} END")
+    db.execute("CREATE TRIGGER memories_au AFTER UPDATE OF text, persona ON memories "
+               f"BEGIN {drop} {add} END")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_calls_and_trust,
     _v2_repo_tags,
@@ -443,4 +477,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v14_activity,
     _v15_best_of_picks,
     _v16_eval_stars,
+    _v17_memories_fts_by_persona,
 ]

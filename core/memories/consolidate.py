@@ -19,6 +19,7 @@ from ingle.core.memories.events import ConsolidationDone
 from ingle.core.memories.extract import EXTRACTOR, contained, similarity, words
 from ingle.core.memories.models import ConsolidationReport, MemoryRow
 from ingle.memory import memories as rows
+from ingle.memory.memory_search import search as search_rows
 
 if TYPE_CHECKING:
     from ingle.core.memories.service import MemoryService
@@ -59,7 +60,7 @@ def near_duplicate_groups(service: MemoryService, persona: str,
         return i
 
     for memory in memories:
-        for hit in rows.search(service.store, persona, memory.text, limit=NEIGHBOURS):
+        for hit in search_rows(service.store, persona, memory.text, limit=NEIGHBOURS):
             other = hit.memory.id
             if other != memory.id and other in by_id and \
                     similarity(memory.text, hit.memory.text) >= GROUP_SIMILARITY:

@@ -29,6 +29,7 @@ from ingle.core.errors import IngleError
 from ingle.core.memories.events import MemoriesExtracted
 from ingle.core.memories.models import KINDS, ExtractionReport, MemoryRow
 from ingle.memory import memories as rows
+from ingle.memory.memory_search import search as search_rows
 
 if TYPE_CHECKING:
     from ingle.core.memories.service import MemoryService
@@ -167,7 +168,7 @@ async def extract(service: MemoryService, turns: Sequence[TurnRecord],
     last = turns[-1]
     report = ExtractionReport(persona=last.persona)
     query = " ".join(f"{t.user} {t.answer}" for t in turns)
-    shown = [h.memory for h in rows.search(service.store, last.persona, query, limit=MATCHES_SHOWN)]
+    shown = [h.memory for h in search_rows(service.store, last.persona, query, limit=MATCHES_SHOWN)]
     workbench = service.workbench
     try:
         persona = workbench.personas.get(extractor)
@@ -240,7 +241,7 @@ def _rejected(service: MemoryService, text: str, proposal: dict[str, Any], syste
             return "the same as another proposal"
     superseding = {shown[n - 1].id for n in proposal.get("supersedes", []) or []
                    if isinstance(n, int) and 1 <= n <= len(shown)}
-    for hit in rows.search(service.store, persona, text, limit=5):
+    for hit in search_rows(service.store, persona, text, limit=5):
         if hit.memory.id not in superseding and similarity(text, hit.memory.text) >= NEAR_DUPLICATE:
             return f"a duplicate of #{hit.memory.id}"
     return None

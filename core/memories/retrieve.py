@@ -19,6 +19,7 @@ from ingle.core.context.prompt_builder import ExtraPart
 from ingle.core.errors import UsageError
 from ingle.core.memories.models import CoreBlock, MemoryRow, ScoredMemory
 from ingle.memory import memories as rows
+from ingle.memory.memory_search import search as search_rows
 from ingle.memory.store import Store, now
 
 EmbedKind = Literal["query", "document"]
@@ -108,7 +109,7 @@ async def retrieve(store: Store, persona: str, query: str, *, k: int = 5,
                    repo: str | None = None, embedder: Embedder | None = None,
                    weight: float = DEFAULT_WEIGHT, exclude_pinned: bool = False) -> list[ScoredMemory]:
     """The `k` memories of `persona` that best match `query`, best first."""
-    hits = rows.search(store, persona, query, limit=max(CANDIDATES, k * 3) if embedder else k * 2 + 5,
+    hits = search_rows(store, persona, query, limit=max(CANDIDATES, k * 3) if embedder else k * 2 + 5,
                        repo=repo)
     if exclude_pinned:
         hits = [h for h in hits if not h.memory.pinned]

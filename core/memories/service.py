@@ -25,6 +25,7 @@ from ingle.core.memories.models import (
 from ingle.core.context.prompt_builder import ExtraPart
 from ingle.core.memories.retrieve import Embedder, block_lines, render_block, retrieve
 from ingle.memory import memories as rows
+from ingle.memory.memory_search import search as search_rows
 from ingle.memory.store import now
 from ingle.personas.prompt import PromptMessage
 
@@ -65,7 +66,7 @@ class MemoryService:
             raise UsageError(f"nothing to search for in {query!r}",
                              "give words that a memory would contain")
         statuses = ("active", "superseded", "archived") if include_all else ("active",)
-        hits = rows.search(self.store, persona, query, limit=limit, statuses=statuses)
+        hits = search_rows(self.store, persona, query, limit=limit, statuses=statuses)
         top = max((h.score for h in hits), default=1.0) or 1.0
         return [ScoredMemory(memory=h.memory, score=h.score, bm25=h.score / top) for h in hits]
 
