@@ -103,6 +103,9 @@ class JobRunner:
         try:
             paused_reason = ""
             while True:
+                # Steps of runners that died since (this host) or went silent (any host).
+                self.summary.reclaimed += q.reclaim_dead(self.store,
+                                                         lambda r: not process_alive(r))
                 self.summary.reclaimed += q.expire_leases(self.store, self.clock(),
                                                           self.max_attempts)
                 await self.tick_schedules()
