@@ -82,6 +82,7 @@ class JobRunner:
         self._kinds: dict[str, JobKind] = {}
         self._warm: set[str] = set()  # models loaded now (from /api/ps and our own steps)
         self.summary = RunSummary()
+        self._said_idle = False
 
     def kind(self, name: str) -> JobKind:
         if name not in self._kinds:
@@ -128,8 +129,10 @@ class JobRunner:
                 if once:
                     self.summary.stopped = "nothing left to run"
                     return self.summary
-                self.wb.bus.publish(RunnerIdle(reason="nothing to run: the queue is empty "
-                                               "or every job is paused"))
+                if not self._said_idle:  # once, not at every look
+                    self._said_idle = True
+                    self.wb.bus.publish(RunnerIdle(reason="nothing to run: the queue is "
+                                                   "empty or every job is paused"))
                 # New jobs come from other processes (the CLI, the app): look again soon,
                 # or at once if the user comes back.
                 with contextlib.suppress(TimeoutError):
@@ -172,6 +175,7 @@ class JobRunner:
                                    loaded=sorted(self._warm))
                     if step is None:
                         break
+                    self._said_idle = False
                     if step.model:
                         used.add(_bare(step.model))
                     in_flight[asyncio.ensure_future(self._run_step(step))] = step
