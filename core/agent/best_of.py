@@ -44,8 +44,9 @@ class _Candidate:
 
 
 def applies(best_of: BestOf | None, attempt: Attempt, options: TurnOptions) -> bool:
-    """Only a code turn's first attempt is drawn N times; repairs and climbs are not."""
-    return best_of is not None and best_of.n > 1 and attempt.number == 1 and options.mode == "code"
+    """Only a code turn's first model call is drawn N times (after any rung skipped for a
+    missing model or a small window); repairs and climbs are not."""
+    return best_of is not None and best_of.n > 1 and not best_of.drawn and options.mode == "code"
 
 
 async def draw(
@@ -53,6 +54,7 @@ async def draw(
     options: TurnOptions, turn_id: str, instruction: str, remaining_s: Callable[[], float],
 ) -> AsyncIterator[TurnEvent]:
     """Fill `attempt` with the kept candidate's reply (and its failure, if its call failed)."""
+    best_of.drawn = True
     temps = best_of.temperatures()
     n = len(temps)
     candidates: list[_Candidate] = []
@@ -70,6 +72,10 @@ async def draw(
                 yield event
         if sub.failure:
             candidate.problem = sub.reason
+            if sub.verdict in ("missing", "timeout"):  # another temperature will not help
+                yield Notice(turn_id=turn_id, message=f"best of {n}: candidate {index}: {sub.reason}")
+                best_of.drawn = sub.verdict != "missing"  # the next rung's model draws N
+                break
         else:
             await _check(candidate, deps, state, options, remaining_s())
         verdict = "passed gates and tests" if not candidate.problem else candidate.problem
@@ -77,6 +83,11 @@ async def draw(
         if not candidate.problem:
             kept = candidate
             break
+    last = candidates[-1].attempt
+    if kept is None and last.verdict == "missing":  # nothing drawn: the turn climbs as usual
+        attempt.call_ids = last.call_ids
+        attempt.fail(last.failure, last.problem, last.reason, last.verdict)
+        return
     how, reason = "passed", "it passed gates and tests"
     if kept is None:
         kept, how, reason = await _judged(best_of, candidates, instruction)

@@ -47,6 +47,7 @@ class BestOf:
     n: int
     base_temperature: float = 0.1
     judge: Judge | None = None
+    drawn: bool = False  # the turn's first reply was drawn N times (repairs draw one)
 
     def temperatures(self) -> list[float]:
         step, top = 0.3, 1.5  # 0.1 -> 0.4 -> 0.7 -> 1.0: from the persona's own to creative

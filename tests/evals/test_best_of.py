@@ -110,3 +110,19 @@ def test_best_of_out_of_range_is_refused(tmp_path, gitconfig, fake_ollama, capsy
     assert batch(repo, "--best-of", "9", "-m", "tidy", "calc.py") == 2
     assert "--best-of 9: use a number from 1 to 8" in capsys.readouterr().err
     assert not fake_ollama.requests_to("/api/chat")
+
+
+def test_a_missing_model_passes_the_draw_to_the_next_rung(tmp_path, gitconfig, fake_ollama, capsys, ingle_home):
+    repo = make_repo(tmp_path, gitconfig, {"calc.py": CALC, "test_calc.py": TESTS})
+    del fake_ollama.models["qwen3:8b"]  # the persona's own model is not pulled
+    fake_ollama.respond_with(scripted([BROKEN, RIGHT]))
+    assert batch(repo, "--best-of", "2", "-m", "tidy add", "calc.py") == 0
+    assert (repo / "calc.py").read_text() == "def add(a, b):\n    return a + b  # checked\n"
+    seen = events(capsys.readouterr().out)
+    notes = [e["message"] for e in seen if e["type"] == "notice" and "best of 2" in e["message"]]
+    assert notes == [
+        "best of 2: candidate 1 at temperature 0.1", "best of 2: candidate 1: qwen3:8b is not installed",
+        "best of 2: candidate 1 at temperature 0.1", "best of 2: candidate 1: gate python failed",
+        "best of 2: candidate 2 at temperature 0.4", "best of 2: candidate 2: passed gates and tests",
+        "best of 2: kept candidate 2 (temperature 0.4): it passed gates and tests"]
+    assert [b["model"] for b in coder_bodies(fake_ollama)] == ["qwen3:14b", "qwen3:14b"]
