@@ -125,3 +125,33 @@ def test_one_caller_advances_a_finished_stage(tmp_path):
     q.add_steps(store, job, 1, _steps(1))
     assert q.claim(store, "r", 3.0, 60).stage == 1
     assert json.loads(q.get_job(store, job).params_json) == {"a": 1}
+
+
+def test_progress_counts_stay_exact_through_every_move(tmp_path):
+    store = _store(tmp_path)
+    job = q.add_job(store, "eval", "j", {}, 0.0, steps=_steps(6))
+
+    def counted() -> dict[str, int]:
+        rows = store.db.conn.execute(
+            "SELECT status, COUNT(*) FROM job_steps WHERE job_id = ? GROUP BY status", [job])
+        return dict(rows.fetchall())
+
+    def kept() -> dict[str, int]:
+        p = q.progress(store, [job])[job]
+        return {s: n for s in ("queued", "running", "done", "failed", "cancelled")
+                if (n := getattr(p, s))}
+
+    a, b, c, d = (q.claim(store, "r", 1.0, 10) for _ in range(4))
+    q.finish(store, a.id, "r", 1, 3.0)
+    q.release(store, b.id, "r")
+    q.fail(store, c.id, "r", "boom", 4.0, max_attempts=1)
+    q.expire_leases(store, 100.0, max_attempts=3)  # d's lease ran out
+    q.add_steps(store, job, 1, _steps(2))
+    q.register_runner(store, "gone", 1, "h", 0.0)
+    q.claim(store, "gone", 100.0, 10)
+    q.reclaim_dead(store, lambda r: True)
+    q.set_status(store, job, "cancelled", 101.0)
+    assert kept() == counted() == {"done": 1, "failed": 1, "cancelled": 6}
+    progress = q.progress(store, [job])[job]
+    assert progress.mean_step_s == 2.0 and progress.last_error == "boom"
+    assert d.id != a.id
