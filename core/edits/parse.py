@@ -23,9 +23,11 @@ from collections.abc import Collection
 from ingle.core.edits.models import EditBlock, ParsedReply, ParseWarning
 from ingle.core.edits.path_text import (
     KnownPaths,
+    bare_name_hint,
     path_from_line,
     path_in_fence_info,
     paths_in_prose,
+    quoted_bare_name,
     spaced_name_hint,
 )
 from ingle.core.edits.paths import normalise
@@ -179,7 +181,10 @@ class _ReplyParser:
             path = path_from_line(on_marker.group(1), strict=True)
             if path:
                 return path
-        return self._lookback(head, strict=False)
+        path = self._lookback(head, strict=False)
+        if path is None and (above := self._line_above(head)) is not None:
+            path = quoted_bare_name(above)  # `deploy`: a new file without an extension
+        return path
 
     def _lookback(self, start: int, *, strict: bool) -> str | None:
         """The path named just above line `start`, looking past blank and fence lines
@@ -214,7 +219,7 @@ class _ReplyParser:
     def _pathless(self, start: int, default: str) -> str:
         """Why a block has no path, said so the model can fix it."""
         above = self._line_above(start)
-        hint = spaced_name_hint(above) if above else None
+        hint = (spaced_name_hint(above) or bare_name_hint(above)) if above else None
         return f"no file path before this block: {hint}" if hint else default
 
     def _add_block(

@@ -197,3 +197,29 @@ def spaced_name_hint(line: str) -> str | None:
         f"the line '{cleaned}' looks like a file name with spaces: write the path alone on "
         f"the line above the block, in backticks, exactly like this: `{cleaned}`"
     )
+
+
+_BARE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$")
+
+
+def quoted_bare_name(line: str) -> str | None:
+    """A name without an extension written alone in backticks (`deploy`): above an edit
+    block, the explicit way to name a new file that has no extension."""
+    stripped = line.strip()
+    if not (len(stripped) > 2 and stripped[0] == stripped[-1] == "`" and stripped.count("`") == 2):
+        return None
+    name = stripped[1:-1].strip()
+    return name if _BARE_NAME.match(name) else None
+
+
+def bare_name_hint(line: str) -> str | None:
+    """When the line above a block is one bare word that is no file here (`deploy` for a
+    file to create), how to write it so it reads as a path; None otherwise."""
+    cleaned, wrapped = strip_decoration(line)
+    if wrapped or not _BARE_NAME.match(cleaned) or _EXT.search(cleaned):
+        return None
+    return (
+        f"'{cleaned}' is not a file in the repository; to create a file whose name has no "
+        f"extension, write the name alone on the line above the block, in backticks, exactly "
+        f"like this: `{cleaned}`"
+    )

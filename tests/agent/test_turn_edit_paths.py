@@ -164,3 +164,15 @@ def test_the_before_snippet_of_change_this_to_this_does_not_replace_the_file(rep
     assert (repo / "three.py").read_text() == THREE
     final = events(capsys.readouterr().out)[-1]
     assert final["outcome"] == "edits_failed" and not final["ok"]
+
+
+def test_a_new_file_without_an_extension_goes_back_saying_to_quote_it_then_is_created(
+    repo, fake_ollama, capsys
+) -> None:
+    replies(fake_ollama, block("release", "", "#!/bin/sh\necho release\n"),
+            block("`release`", "", "#!/bin/sh\necho release\n"))
+    assert batch(repo, "-m", "add a release script") == 0
+    repair = turn_calls(fake_ollama)[1]["messages"][-1]["content"]
+    assert "'release' is not a file in the repository" in repair
+    assert "in backticks, exactly like this: `release`" in repair
+    assert (repo / "release").read_text() == "#!/bin/sh\necho release\n"
