@@ -294,7 +294,7 @@ class _ReplyParser:
         path = path or self._lookback(start, strict=True)
         if path is None and self.heads and above and _CREATES.search(above):
             path = self._lookback(start, strict=False)  # "Create `helpers.py`:"
-        if path is None and not self.heads and close is not None and len(body) > 1:
+        if path is None and close is not None and len(body) > 1:  # `# helpers.py` first
             path, body = self._path_inside(body)
         if path is None:
             if close is None:
