@@ -122,3 +122,28 @@ async def test_init_without_a_git_identity_asks_for_one_then_makes_the_first_com
         await submit(pilot, chat, "/init")
         assert "first commit" in shown(chat)[-1][1] and "no first commit" not in shown(chat)[-1][1]
     assert git(plain, "log", "--format=%an|%s").strip() == "Ann Example|Initial commit"
+
+
+async def test_an_edit_in_aiders_source_fence_is_applied_and_folds_to_one_line(tui_repo, fake_ollama) -> None:
+    reply = 'greet.py\n<source>python\n<<<<<<< SEARCH\n    return "hi"\n=======\n    return "hello"\n>>>>>>> REPLACE\n</source>\n'
+    fake_ollama.respond_with(lambda request: Reply(text=reply))
+    app = IngleApp(tui_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        chat = await opened(app, pilot)
+        await pilot.press("f4")  # auto-apply edits
+        await submit(pilot, chat, "say hello @greet.py")
+        await settle(app, pilot)
+        answer = next(text for kind, text in shown(chat) if kind == "answer")
+        assert answer.strip() == "✎ an edit to `greet.py` (its diff follows)"
+        assert [kind for kind, _ in shown(chat)].count("diff") == 1
+    assert (tui_repo / "greet.py").read_text() == 'def greet():\n    return "hello"\n'
+
+
+async def test_add_takes_a_quoted_name_with_a_space(tui_repo) -> None:
+    (tui_repo / "my notes.txt").write_text("todo\n")
+    app = IngleApp(tui_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        chat = await opened(app, pilot)
+        await submit(pilot, chat, '/add "my notes.txt" greet.py')
+        assert shown(chat)[-1][1] == "added my notes.txt, greet.py"
+        assert chat.engine.session.chat_files == ["my notes.txt", "greet.py"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ingle.core.edits.tag_fences import tag_fences_as_backticks
+
 # An optional path line, then a fence holding a SEARCH/REPLACE block (or a unified diff).
 _FENCED_EDIT = re.compile(
     r"(?:^(?P<path>[^\n`]*\S)[ \t]*\n)?"
@@ -27,7 +29,9 @@ def fold_edit_blocks(answer: str) -> str:
         if not (all(marker in body for marker in _MARKERS) or _DIFF.search(body)):
             return match[0]
         path = (match["path"] or "").strip().strip("`*")
-        where = f"`{path}`" if path and " " not in path else "a file"
+        where = f"`{path}`" if path and len(path.split()) <= 3 else "a file"
         return f"✎ an edit to {where} (its diff follows)"
 
-    return _FENCED_EDIT.sub(fold, answer)
+    # Aider's `<source>` fences (which Markdown would read as HTML) are fences here too.
+    fenced = "\n".join(tag_fences_as_backticks(answer.split("\n")))
+    return _FENCED_EDIT.sub(fold, fenced)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from pydantic import BaseModel
 
 from ingle.tui.panes.registry import PANES
@@ -20,7 +22,11 @@ class ParsedCommand(BaseModel):
 
     @property
     def words(self) -> list[str]:
-        return self.argument.split()
+        """The argument's words; quotes keep a name with spaces whole (`/add "my notes.txt"`)."""
+        try:
+            return shlex.split(self.argument)
+        except ValueError:  # an apostrophe in prose, an unclosed quote: plain words
+            return self.argument.split()
 
 
 _COMMANDS: tuple[SlashCommand, ...] = (
