@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from ingle.core.config.ladder import BudgetSettings
 from ingle.core.config.expenses import ExpenseSettings
 from ingle.core.config.jobs import JobSettings
+from ingle.core.config.memories import MemorySettings
 from ingle.core.config.cascade import CascadeSettings
 from ingle.core.config.ollama_host import DEFAULT_OLLAMA_URL
 from ingle.core.config.tests import TestSettings
@@ -137,6 +138,7 @@ class Settings(_Section):
     tests: TestSettings = Field(default_factory=TestSettings)
     expenses: ExpenseSettings = Field(default_factory=ExpenseSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    memories: MemorySettings = Field(default_factory=MemorySettings)
 
     def num_ctx_for(self, model: str) -> int:
         """The one num_ctx every request for `model` uses (before capping at the

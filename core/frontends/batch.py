@@ -113,6 +113,7 @@ async def _run(args: argparse.Namespace, instruction: str, approver) -> int:  # 
             printer.show(event)
             if isinstance(event, TurnFinished):
                 final = event
+        await _remember(engine, quiet=args.json)
     finally:
         await engine.aclose()
     if final is None:
@@ -122,6 +123,23 @@ async def _run(args: argparse.Namespace, instruction: str, approver) -> int:  # 
     if final.outcome == "claude_unavailable":  # --escalate always without Claude: set it up
         return EXIT_USAGE
     return EXIT_OK if final.ok else EXIT_FAILED
+
+
+async def _remember(engine, quiet: bool) -> None:  # noqa: ANN001 - an Engine
+    """The memory write path a session runs once the chat goes quiet: in batch the turn's
+    output is all printed first, then extraction runs before the process exits, bounded
+    by [memories] extract_timeout_s (best effort: a slow model loses only its memories)."""
+    timeout = engine.settings.memories.extract_timeout_s
+    try:
+        reports = await asyncio.wait_for(engine.memory_writer.flush(), timeout)
+    except TimeoutError:
+        print(f"ingle: no memories from this turn: extraction took over {timeout:g}s "
+              "([memories] extract_timeout_s)", file=sys.stderr)
+        return
+    added = [m for report in reports for m in report.added]
+    if added and not quiet:
+        print(f"remembered {len(added)}: " + "; ".join(f"#{m.id} {m.text}" for m in added)
+              + " (ingle memory ls)", file=sys.stderr)
 
 
 class JsonPrinter:

@@ -16,7 +16,7 @@ from ingle.core.backends.errors import BackendError
 from ingle.core.backends.types import ChatMessage
 from ingle.core.errors import IngleError
 from ingle.core.memories.events import ConsolidationDone
-from ingle.core.memories.extract import EXTRACTOR, contained, similarity, words
+from ingle.core.memories.extract import contained, similarity, words
 from ingle.core.memories.models import ConsolidationReport, MemoryRow
 from ingle.memory import memories as rows
 from ingle.memory.memory_search import search as search_rows
@@ -74,7 +74,9 @@ def near_duplicate_groups(service: MemoryService, persona: str,
 
 async def consolidate_step(service: MemoryService, persona: str, *,
                            archive_days: int | None = None,
-                           extractor: str = EXTRACTOR) -> ConsolidationReport:
+                           extractor: str | None = None) -> ConsolidationReport:
+    """One pass over `persona`'s memories; `extractor` defaults to `[memories] extractor`."""
+    extractor = extractor or service.settings.extractor
     report = ConsolidationReport(persona=persona)
     groups = near_duplicate_groups(service, persona)
     report.groups = len(groups)

@@ -250,17 +250,22 @@ def _rejected(service: MemoryService, text: str, proposal: dict[str, Any], syste
 class MemoryWriter:
     """Queues finished turns and extracts from them once the conversation is quiet."""
 
-    def __init__(self, service: MemoryService, *, delay_s: float = 30.0,
-                 extractor: str = EXTRACTOR) -> None:
+    def __init__(self, service: MemoryService, *, delay_s: float | None = None,
+                 extractor: str | None = None) -> None:
+        """The quiet period and the extracting persona default to `[memories]` debounce_s
+        and extractor."""
         self.service = service
-        self.delay_s = delay_s
-        self.extractor = extractor
+        self.delay_s = service.settings.debounce_s if delay_s is None else delay_s
+        self.extractor = extractor or service.settings.extractor
         self.pending: list[TurnRecord] = []
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[list[ExtractionReport]] | None = None
 
     def note_turn(self, turn: TurnRecord) -> None:
-        """Queue a turn and restart the quiet-period timer. Returns at once."""
+        """Queue a turn and restart the quiet-period timer. Returns at once. Nothing is
+        queued when memories are off (`[memories] enabled = false`)."""
+        if not self.service.enabled:
+            return
         self.pending.append(turn)
         if self._timer is not None:
             self._timer.cancel()

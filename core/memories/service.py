@@ -23,7 +23,7 @@ from ingle.core.memories.models import (
     ScoredMemory,
 )
 from ingle.core.context.prompt_builder import ExtraPart
-from ingle.core.memories.retrieve import Embedder, block_lines, render_block, retrieve
+from ingle.core.memories.retrieve import Embedder, block_lines, embedder_for, render_block, retrieve
 from ingle.memory import memories as rows
 from ingle.memory.memory_search import search as search_rows
 from ingle.memory.store import now
@@ -39,11 +39,27 @@ if TYPE_CHECKING:
 class MemoryService:
     def __init__(self, workbench: Workbench, limits: MemoryLimits | None = None,
                  embedder: Embedder | None = None) -> None:
+        """Limits, the embedder and whether turns use memories come from `[memories]` in
+        the settings unless given."""
         self.workbench = workbench
         self.store = workbench.store
-        self.limits = limits or MemoryLimits()
-        self.embedder = embedder
+        self.settings = workbench.settings.memories
+        self.enabled = self.settings.enabled
+        self.limits = limits or MemoryLimits(
+            max_count=self.settings.max_count, core_chars=self.settings.core_chars,
+            inject=self.settings.inject, per_turn=self.settings.per_turn,
+            archive_after_days=self.settings.archive_after_days)
+        self._embedder = embedder
+        self._embedder_built = embedder is not None
         self.corrections = CorrectionsService(workbench.store)
+
+    @property
+    def embedder(self) -> Embedder | None:
+        """The configured embedder, built on first use (a local model loads slowly)."""
+        if not self._embedder_built:
+            self._embedder = embedder_for(self.settings.embedder_spec(), self.workbench.pool.backend)
+            self._embedder_built = True
+        return self._embedder
 
     # -- reading ----------------------------------------------------------------------
 
@@ -168,13 +184,14 @@ class MemoryService:
     async def relevant(self, persona: str, query: str, *, k: int | None = None,
                        repo: str | None = None) -> list[ScoredMemory]:
         return await retrieve(self.store, persona, query, k=self.limits.inject if k is None else k,
-                              repo=repo, embedder=self.embedder, exclude_pinned=True)
+                              repo=repo, embedder=self.embedder, exclude_pinned=True,
+                              weight=self.settings.embedding_weight)
 
     async def context_block(self, persona: str, query: str, max_tokens: int,
                             estimate: Callable[[str], int], *, repo: str | None = None) -> str:
         """The block to send with a turn (core memory, then the memories relevant to
         `query`), within `max_tokens`; the memories shown have their use counted."""
-        if max_tokens <= 0:
+        if max_tokens <= 0 or not self.enabled:
             return ""
         found = await self.relevant(persona, query, repo=repo) if query.strip() else []
         text, ids = render_block(self.core_block(persona), [s.memory for s in found],
@@ -187,6 +204,8 @@ class MemoryService:
         """The memories for one agent turn as a part the context planner fits to the
         window (it drops relevant memories from the end first). Usage is counted for
         what is handed over."""
+        if not self.enabled:
+            return None
         found = await self.relevant(persona, query, repo=repo) if query.strip() else []
         core = self.core_block(persona)
         if not core.memories and not found:

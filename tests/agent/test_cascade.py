@@ -69,12 +69,13 @@ def test_success_on_the_first_rung_is_fast_and_local(repo, fake_ollama, capsys) 
 def test_a_failure_climbs_to_thinking_then_succeeds(repo, fake_ollama, capsys) -> None:
     fake_ollama.script(Reply(text=BAD), Reply(text=GOOD, thinking="the SEARCH must match"))
     assert batch(repo, "-m", "handle empty lists", "calc.py") == 0
-    first, second = chat_requests(fake_ollama)
+    first, second = chat_requests(fake_ollama)[:2]  # a third is the memory extraction
     assert (first["model"], first["think"]) == ("qwen3:8b", False)
     assert (second["model"], second["think"]) == ("qwen3:8b", True)
     assert "NOT applied" in second["messages"][-1]["content"]  # diagnostics carried forward
     with Store(Path(load_config().dirs.database)) as store:
-        rows = store.db["model_calls"].rows_where("task_kind != 'commit_message'", order_by="id")
+        rows = store.db["model_calls"].rows_where("task_kind NOT IN ('commit_message', 'memory')",
+                                                  order_by="id")
         outcomes = [r["outcome"] for r in rows]
     assert outcomes == ["escalated", "passed"]
 

@@ -126,7 +126,8 @@ def test_hostile_paths_are_refused_and_nothing_is_written(repo, fake_ollama, cap
 
 def test_suggested_commands_run_only_with_run_suggested(repo, fake_ollama, capsys) -> None:
     reply = "Run this:\n\n```bash\ntouch ran.txt\n```\n"
-    fake_ollama.script(Reply(text=reply), Reply(text=reply))
+    # the first run's memory extraction (after its turn) takes the middle reply
+    fake_ollama.script(Reply(text=reply), Reply(text='{"memories": []}'), Reply(text=reply))
     assert run_batch(repo, "--yes", "-m", "what now?") == 0
     assert not (repo / "ran.txt").exists()
     assert run_batch(repo, "--yes", "--run-suggested", "-m", "what now?") == 0

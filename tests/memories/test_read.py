@@ -97,11 +97,12 @@ def test_a_batch_turn_sends_the_memories_as_data(tmp_path, gitconfig, fake_ollam
     repo = make_repo(tmp_path, gitconfig, {"greet.py": 'def greet():\n    return "hi"\n'})
     assert main(["memory", "add", "--repo", str(repo), "greet must stay ASCII-only"]) == 0
     capsys.readouterr()
-    fake_ollama.script(Reply(text="It returns a greeting."))
+    fake_ollama.script(Reply(text="It returns a greeting."), Reply(text='{"memories": []}'))
     assert main(["--batch", "--repo", str(repo), "--gates", "off", "--ask", "-m",
                  "what does greet return?", "greet.py"]) == 0
-    chats = fake_ollama.requests_to("/api/chat")
-    system = chats[-1].json["messages"][0]["content"]
+    turn, extraction = fake_ollama.requests_to("/api/chat")
+    assert "Known memories:" in extraction.json["messages"][-1]["content"]
+    system = turn.json["messages"][0]["content"]
     assert "# Memory\n\n" + BLOCK_HEADER in system
     assert "greet must stay ASCII-only" in system
     capsys.readouterr()

@@ -49,7 +49,8 @@ def test_untrusted_spend_and_egress_settings_are_ignored(tmp_path, gitconfig, ca
     assert main(["config", "--repo", str(repo), "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     text = json.dumps(shown)
-    assert "500" not in text and "\"always\"" not in text and "claude-opus-4-6\"" not in text.replace(
+    assert shown["settings"]["claude"]["daily_cap_usd"] != 500  # ("1500" is a memories default)
+    assert "\"always\"" not in text and "claude-opus-4-6\"" not in text.replace(
         "\"claude-opus-4-6\": {\"input\": 5.0", "")
     assert main(["config", "--repo", str(repo)]) == 0
     out = capsys.readouterr()
