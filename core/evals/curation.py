@@ -4,6 +4,7 @@ captured as a case of the user's own suite (one key, like `ingle eval capture` f
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ingle.core.errors import NotFound, UsageError
@@ -14,6 +15,13 @@ from ingle.core.evals.suites import user_suite_dir
 from ingle.memory import evals as rows
 
 CAPTURE_SUITE = "captured"
+_PART = re.compile(r" \((?:train|holdout|candidate \d+)\)$")
+
+
+def base_suite(run_suite: str) -> str:
+    """The suite a run came from: refine's runs are named `SUITE (train)`, `SUITE (holdout)`
+    and `SUITE (candidate N)`; their stars and refines belong to SUITE."""
+    return _PART.sub("", run_suite)
 
 
 def toggle_star(service: EvalService, suite: str, case_id: str) -> bool:

@@ -112,6 +112,10 @@ async def test_r_refines_the_columns_persona_with_live_progress(ran, fake_ollama
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert pane.report is not None and pane.report.run.suite == "refine (candidate 3)"
+        await pilot.press("R")  # on one of refine's own runs: still the suite it came from
+        await until(pilot, lambda: isinstance(app.screen, LinePrompt))
+        assert "Refine my-generalist with suite refine?" in app.screen.question
+        await pilot.press("escape")
     wb = open_workbench()
     try:
         saved = wb.personas.get("my-generalist")

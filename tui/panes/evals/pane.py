@@ -117,7 +117,7 @@ class EvalsPane(Pane):
         service = self.service
         if service is None:
             return
-        from ingle.core.evals.curation import stars
+        from ingle.core.evals.curation import base_suite, stars
 
         runs = service.runs()
         wanted = self.wanted_run
@@ -127,7 +127,7 @@ class EvalsPane(Pane):
         index = min(self.index, max(len(runs) - 1, 0))
         report = service.report(runs[index].id) if runs else None
         agreement = service.agreement(runs[index].id) if runs else (0, 0)
-        starred = stars(service, report.run.suite) if report is not None else set()
+        starred = stars(service, base_suite(report.run.suite)) if report is not None else set()
         self.app.call_from_thread(self._show, runs, index, report, agreement, starred)
 
     def _show(self, runs: list[RunInfo], index: int, report: RunReport | None,
@@ -191,9 +191,11 @@ class EvalsPane(Pane):
         self.reload()
 
     def action_star(self) -> None:
+        from ingle.core.evals.curation import base_suite
+
         selected = self._selected()
         if selected is not None and self.report is not None:
-            self._star(self.report.run.suite, selected[0])
+            self._star(base_suite(self.report.run.suite), selected[0])
 
     @work(thread=True, group="evals-label", exit_on_error=False)
     def _star(self, suite: str, case: str) -> None:
@@ -229,12 +231,14 @@ class EvalsPane(Pane):
         self.app.call_from_thread(self.notify, f"captured {added.id} ({added.tags[1]}) in {path}")
 
     def action_refine(self) -> None:
+        from ingle.core.evals.curation import base_suite
+
         selected = self._selected()
         if selected is None or self.report is None:
             self.notify("select a cell: its column's persona is refined", severity="warning")
             return
         persona = selected[1].split(" x ", 1)[0].split("@", 1)[0]
-        suite = self.report.run.suite
+        suite = base_suite(self.report.run.suite)
 
         def start(line: str | None) -> None:
             if line is not None:
