@@ -44,3 +44,17 @@ async def test_best_n_draws_candidates_and_keeps_the_one_that_passes(tui_repo, f
         assert chat.menu.shown and chat.menu.chosen.label == "/best"
     assert git(tui_repo, "log", "--format=%s").count("\n") == 2  # initial + the kept edit
     assert GREET not in (tui_repo / "greet.py").read_text()
+
+
+async def test_best_n_is_saved_with_the_conversation(tui_repo, fake_ollama) -> None:
+    app = IngleApp(tui_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        chat = await opened(app, pilot)
+        await submit(pilot, chat, "/best 2")
+        assert chat.engine.session.best_of == 2
+    app = IngleApp(tui_repo)  # the app again: the conversation comes back with its choice
+    async with app.run_test(size=SIZE) as pilot:
+        chat = await opened(app, pilot)
+        assert chat.engine.session.best_of == 2
+        await submit(pilot, chat, "/best")
+        assert shown(chat)[-1][1] == "best of 2: the first attempt draws 2 replies"
