@@ -50,11 +50,12 @@ class JobSettings(BaseModel):
     )
     schedule: list[str] = Field(
         default_factory=list,
-        description='windows of local time when jobs run regardless of the user, e.g. "01:00-06:00"',
+        description='local time windows when jobs run whatever the user does, e.g. "01:00-06:00"',
     )
     # Where the work is sent: only the user's config (or a trusted repository's) may say.
     executor: Literal["local", "ray"] = Field(
-        "local", json_schema_extra=SENSITIVE, description="local: the configured endpoints; ray: a Ray cluster (ingle[cluster])"
+        "local", json_schema_extra=SENSITIVE,
+        description="local: the configured endpoints; ray: a Ray cluster (ingle[cluster])",
     )
     address: str = Field(
         "local", json_schema_extra=SENSITIVE,

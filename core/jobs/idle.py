@@ -174,7 +174,8 @@ class ActivityGate:
             for gpu in probe.gpus for pid in gpu.process_ids if not self._serves_models(gpu, pid)
         ]
         if foreign:
-            rules["gpu"] = f"{', '.join(foreign)} {'holds' if len(foreign) == 1 else 'hold'} the GPU"
+            verb = "holds" if len(foreign) == 1 else "hold"
+            rules["gpu"] = f"{', '.join(foreign)} {verb} the GPU"
             rechecks.append(self.settings.gpu_sample_s)
             return rules["gpu"]
         if self._running:

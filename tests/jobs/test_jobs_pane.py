@@ -108,6 +108,8 @@ async def test_a_key_press_pauses_the_job_in_flight_and_the_job_finishes_later(
         job_id = await JobsService(app.workbench).add("eval", ONE_SAMPLE)
         await asyncio.wait_for(arrived.wait(), WAIT_S)  # the hosted runner took the step
         await until(pilot, lambda: app.shared_status.jobs == "jobs: 1 running")
+        pane.refresh_live()
+        await until(pilot, lambda: [r[4] for r in table_rows(pane)] == ["0/1 (1 running)"])
 
         await pilot.press("z")  # the user is back: any key
         assert await asyncio.to_thread(fake_ollama.disconnect_seen.wait, WAIT_S)
@@ -117,6 +119,7 @@ async def test_a_key_press_pauses_the_job_in_flight_and_the_job_finishes_later(
         assert step.attempts == 0  # put back, not counted as a failure
         pane.refresh_live()
         await until(pilot, lambda: app.shared_status.jobs == "jobs: 1 waiting")
+        await until(pilot, lambda: table_rows(pane)[0][4] == "0/1")  # the step is back
         gate_line = str(pane.query_one("#gate").render())
         assert gate_line == "idle gate: waiting: a key was pressed 0 s ago (idle after 120 s)"
 

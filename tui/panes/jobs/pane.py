@@ -199,7 +199,9 @@ def _result_run(job: JobView) -> str:
 def _row(job: JobView) -> tuple[str, ...]:
     from ingle.core.jobs.idle import duration
 
-    steps = f"{job.done}/{job.total}" + (f" ({job.failed} failed)" if job.failed else "")
+    extra = [f"{job.running} running"] if job.running else []
+    extra += [f"{job.failed} failed"] if job.failed else []
+    steps = f"{job.done}/{job.total}" + (f" ({', '.join(extra)})" if extra else "")
     eta = duration(job.eta_s) if job.eta_s is not None else "-"
     if job.error or job.last_error:
         note = job.error or job.last_error
