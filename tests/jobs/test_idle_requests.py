@@ -119,3 +119,25 @@ def test_the_runners_own_calls_made_in_the_background_are_not_the_users(fake_oll
     after_job, after_user = asyncio.run(scenario())
     assert after_job is None
     assert after_user is not None
+
+
+async def test_an_mcp_tool_call_in_another_process_holds_jobs_back(
+    fake_ollama, ingle_home: Path, tmp_path: Path
+) -> None:
+    from tests.frontends.mcp.test_mcp_server import mcp_session
+
+    held = Held(Reply(text="The deploy failed.\n\n- SESSION_TTL was empty."))
+    fake_ollama.respond_with(held)
+    gate, clock = runner_gate(ingle_home)
+    async with mcp_session(fake_ollama.url, tmp_path, tmp_path / "stderr.log") as session:
+        calling = asyncio.create_task(session.call_tool(
+            "summarize", {"text": "A long incident note. " * 20, "max_words": 20}))
+        await asyncio.to_thread(held.arrived.wait, 60)
+        during = gate.state()  # the MCP server's stamps, read from the store
+        held.release.set()
+        result = await calling
+    assert not result.is_error
+    assert during.reason == "waiting: an interactive request is in flight"
+    clock.set(gate.activity.snapshot().last_request_at + 2)
+    assert gate.state().rules["requests"] == ("an interactive request finished 2 s ago "
+                                              "(quiet after 60 s)")
