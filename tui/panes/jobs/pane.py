@@ -53,6 +53,8 @@ class JobsPane(Pane):
         self.gate: IdleGate | None = None
         self.jobs: list[JobView] = []
         self.state: IdleState | None = None
+        self._loading = False
+        self._load_again = False
 
     def compose_pane(self) -> ComposeResult:
         yield Static("idle gate: opening the workbench…", id="gate", markup=False)
@@ -107,12 +109,35 @@ class JobsPane(Pane):
                 "\n".join(f"{rule}: {words}" for rule, words in self.state.rules.items()))
         self.reload()
 
-    @work(thread=True, exclusive=True, group="jobs-load", exit_on_error=False)
     def reload(self) -> None:
+        """Read the jobs again in a thread; one read at a time (a read is never cancelled
+        for a newer one: the next starts when it ends)."""
         if self.service is None:
             return
-        jobs = self.service.list()
-        self.app.call_from_thread(self._show, jobs)
+        if self._loading:
+            self._load_again = True
+            return
+        self._loading = True
+        self._load(self.service)
+
+    @work(thread=True, group="jobs-load", exit_on_error=False)
+    def _load(self, service: JobsService) -> None:
+        try:
+            jobs = service.list()
+        except Exception as exc:  # noqa: BLE001 - shown, and the next read tries again
+            self.app.call_from_thread(self._loaded, None, describe_error(exc))
+            return
+        self.app.call_from_thread(self._loaded, jobs, "")
+
+    def _loaded(self, jobs: list[JobView] | None, error: str) -> None:
+        self._loading = False
+        if jobs is not None:
+            self._show(jobs)
+        elif error:
+            self.query_one("#detail", Static).update(f"could not read the jobs: {error}")
+        if self._load_again:
+            self._load_again = False
+            self.reload()
 
     def _show(self, jobs: list[JobView]) -> None:
         self.jobs = jobs
