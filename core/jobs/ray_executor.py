@@ -8,8 +8,9 @@ back to this process, whose SQLite store stays the record. A task whose worker o
 dies fails its attempt, so the runner returns the step to the queue and runs it again.
 Kinds that write as they go (refine, consolidate) run here, through the local executor.
 
-Security: a local instance binds to 127.0.0.1, runs with Ray's token authentication
-(RAY_AUTH_MODE=token) and without its dashboard.
+Security: token authentication is always on (RAY_AUTH_MODE=token; Ray 2.60 listens on
+every interface, so the token is what keeps others out), and a local instance runs
+without its dashboard. The README says how to run a cluster the same way.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The Ray executor on a local 2-CPU Ray instance (about 6 s to start): an eval job finishes
-with the same stored results as `ingle eval run`, and a killed worker's step is retried.
-Ray is in the test extra: this never skips."""
+"""The Ray executor on a local 2-CPU Ray instance (about 6 s to start): a client without
+the token is refused, an eval job finishes with the same stored results as `ingle eval run`,
+and a killed worker's step is retried. Ray is in the test extra: this never skips."""
 
 from __future__ import annotations
 
@@ -68,6 +68,16 @@ async def test_ray_runs_the_same_job_and_retries_a_killed_workers_step(
     executor = RayExecutor(wb, "local")
     try:
         assert executor.capacity() == 2
+        # token authentication is on: a client without the token is refused
+        import ray
+
+        gcs = ray.get_runtime_context().gcs_address
+        stranger = subprocess.run(
+            [sys.executable, "-c", f"import ray; ray.init(address={gcs!r}); print('joined')"],
+            env={k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")},
+            capture_output=True, text=True, timeout=300)
+        assert stranger.returncode != 0 and "joined" not in stranger.stdout
+        assert "InvalidAuthToken" in stranger.stderr
         service = JobsService(wb)
         job_id = await service.add("eval", {"suite": "basic", "models": ["qwen3:8b", "qwen3:4b"]})
         summary = await JobRunner(wb, SwitchGate(), executor).run(once=True)
