@@ -104,11 +104,13 @@ class ActivityGate:
                 await self._fresh_gpu()
                 state = self.state()
                 if not state.idle:
+                    # The readings taken while jobs ran measured the jobs: measure afresh.
+                    # (A runner that only waited here for new work keeps them.)
+                    self._samples.clear()
                     return state
                 await self._wait(state.recheck_in_s)
         finally:
             self._running -= 1
-            self._samples.clear()  # the readings taken while jobs ran measured the jobs
 
     async def _wait(self, recheck_in_s: float | None) -> None:
         """Until this process stamps something, or the gate may have changed by itself,

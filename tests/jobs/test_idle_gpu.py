@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 from ingle.core.gpu import probe_gpus
@@ -101,3 +102,19 @@ def test_while_jobs_run_their_own_gpu_use_does_not_pause_them_a_foreign_process_
     gpu.pids = [311]
     kit.clock.advance(2.0)
     assert gate.state().reason == "waiting: measuring the GPU's use (1 of 3 readings)"
+
+
+def test_a_runner_that_only_waited_for_work_keeps_the_readings(tmp_path: Path) -> None:
+    gpu = FakeGpu(utilization=0, pids=[311], names={311: "ollama"})
+    kit, gate = gpu_kit(tmp_path, gpu)
+    sample(kit, gate, [0, 0, 0], gpu)
+
+    async def wait_for_work() -> None:  # as a runner with an empty queue does, then gives up
+        waiting = asyncio.create_task(gate.until_busy())
+        await until_sleeping(kit.clock)
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting
+
+    asyncio.run(wait_for_work())
+    assert gate.state().rules["gpu"] == "the GPU is 0% busy"
