@@ -52,6 +52,7 @@ from ingle.core.test_runs.models import TestRunResult
 from ingle.core.vcs import CommitInfo, IngleRepo, UndoResult, open_repo
 from ingle.core.workbench import Workbench
 from ingle.memory.call_log import CallRecord
+from ingle.memory.corrections import CorrectionRow
 from ingle.core.lab.versions import resolve_persona
 from ingle.personas.languages import choose_default_persona, repository_files
 from ingle.personas.registry import VERSION_SEPARATOR, UnknownPersona
@@ -330,7 +331,8 @@ class Engine:
             claude_withheld=planned.claude_withheld,
             route_notes=planned.notes,
             route_stop=planned.stop,
-            examples=self.examples_for(planned.kind),
+            # the user's corrections of similar answers go first as examples (`/correct`)
+            examples=self.examples_for(planned.kind) + self.memories.correction_examples(instruction),
             context=self.context,
             context_extras=[memory] if memory else [],
             best_of=self._best_of(best_of),
@@ -401,7 +403,26 @@ class Engine:
     def undo(self) -> UndoResult:
         if self.repo is None:
             return UndoResult.refused(f"{self.root} is not a git repository")
-        return self.repo.undo_last()
+        diff = self.last_diff()
+        result = self.repo.undo_last()
+        if result.done and result.undone is not None:  # an unwanted change: a correction
+            asked = [m.content for m in self.session.history if m.role == "user"]
+            self.memories.corrections.record_undone_commit(
+                persona=self.session.persona, instruction=asked[-1] if asked else "",
+                subject=result.undone.subject, sha=result.undone.short_sha, diff=diff)
+        return result
+
+    def correct_last_answer(self, text: str) -> CorrectionRow:
+        """`/correct TEXT`: the last answer should have been TEXT. Recorded as a correction
+        (shown as an example for similar requests) and kept in the conversation instead."""
+        history = self.session.history
+        if len(history) < 2 or history[-1].role != "assistant" or not text.strip():
+            raise EngineError("nothing to correct yet: /correct TEXT rewrites the last answer")
+        row = self.memories.corrections.record_edited_answer(
+            persona=self.session.persona, question=history[-2].content,
+            answer=history[-1].content, corrected=text.strip())
+        history[-1] = ChatMessage(role="assistant", content=text.strip())
+        return row
 
     def last_diff(self) -> str:
         return self.repo.last_ingle_diff() if self.repo is not None else ""

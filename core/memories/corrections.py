@@ -33,13 +33,27 @@ class CorrectionsService:
                                       corrected=corrected, note=note, source=source,
                                       persona=persona, pattern=pattern)
 
+    def record_edited_answer(self, *, persona: str, question: str, answer: str, corrected: str,
+                             note: str = "") -> CorrectionRow:
+        """The user rewrote the model's answer in the chat (`/correct TEXT`)."""
+        return self.record("chat", question, answer, corrected, note, "edited answer",
+                           persona=persona)
+
+    def record_undone_commit(self, *, persona: str, instruction: str, subject: str, sha: str,
+                             diff: str) -> CorrectionRow:
+        """The user undid the commit a turn made (`/undo`): the change was not wanted."""
+        return self.record("commit", instruction or subject, diff[:4000] or subject, "",
+                           f"the user undid commit {sha}: {subject}", "undone commit",
+                           persona=persona)
+
     def nearest(self, domain: str, text: str, k: int = 3) -> list[CorrectionRow]:
         return rows.nearest(self.store, domain, text, k)
 
     def few_shot(self, domain: str, text: str, k: int = 3) -> list[tuple[str, str]]:
         """The nearest corrections as (input, corrected answer) exchanges, most similar last
         (small models follow the example nearest the question best)."""
-        return [(c.input, c.corrected) for c in reversed(self.nearest(domain, text, k))]
+        return [(c.input, c.corrected) for c in reversed(self.nearest(domain, text, k))
+                if c.corrected.strip()]
 
     def list(self, domain: str | None = None, limit: int = 100) -> list[CorrectionRow]:
         return rows.list_corrections(self.store, domain, limit)

@@ -228,6 +228,10 @@ class MemoryService:
                                content=f"{messages[0].content.rstrip()}\n\n# {MEMORY_TITLE}\n\n{block}\n")
         return [system, *messages[1:]]
 
+    def correction_examples(self, text: str, k: int = 3) -> list[tuple[str, str]]:
+        """The nearest chat corrections as (input, corrected answer) few-shot examples."""
+        return self.corrections.few_shot("chat", text, k) if self.enabled else []
+
     # -- export -----------------------------------------------------------------------
 
     def export_markdown(self, persona: str) -> str:

@@ -337,6 +337,18 @@ class SlashActions:
         self.note(f"**Memories of {persona}** (core {memories.core_block(persona).fill})\n\n"
                   + "\n".join(lines))
 
+    async def do_correct(self, command: ParsedCommand) -> None:
+        if not command.argument:
+            self.say("/correct needs the right answer, e.g. /correct Use pathlib, not os.path", "warn")
+            return
+        try:
+            row = self.engine.correct_last_answer(command.argument)
+        except IngleError as exc:
+            self.say(exc.message, "warn")
+            return
+        self.say(f"noted correction #{row.id}: similar requests get it as an example "
+                 "(`ingle memory corrections --domain chat`)", "ok")
+
     async def do_help(self, command: ParsedCommand) -> None:
         self.note(help_markdown() + KEYS_HELP + panes_help())
 

@@ -59,6 +59,8 @@ _COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(name="remember", args="TEXT", help="remember TEXT for this persona (a memory)"),
     SlashCommand(name="forget", args="ID | undo", help="forget memory ID (archived; /forget undo brings it back)"),
     SlashCommand(name="memories", args="[QUERY]", help="this persona's memories (those matching QUERY)"),
+    SlashCommand(name="correct", args="TEXT",
+                 help="the last answer should have been TEXT (kept as an example for similar requests)"),
     SlashCommand(name="help", help="list these commands and the keys"),
     SlashCommand(name="quit", help="leave Ingle (the conversation is saved)"),
 )
