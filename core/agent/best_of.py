@@ -5,7 +5,9 @@ hotter), one after another; each is applied to a copy of the in-memory candidate
 checked by the turn's gates and tests. The first that passes is kept and the rest are not
 drawn; when none passes, a judge persona picks the most promising one, and the turn's
 usual repair and climb go on from it. The kept reply then runs through the turn's own
-phases (apply, verify, land) like any reply, so nothing lands that they would not land.
+phases (apply, verify, land) like any reply, so nothing lands that they would not land; its
+candidate was checked by that same verify phase on a scratch copy, so the phase replays that
+verdict and its events instead of running the gates and tests twice.
 Every candidate's call stays in the ledger (its outcome `best_of_discarded` or what the
 kept one became) and the choice is recorded in `best_of_picks`.
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 from ingle.core.agent.events import AnswerText, ModelFinished, Notice, TurnEvent, TurnFinished
 from ingle.core.agent.turn_types import Attempt, BestOf, Judge, TurnDeps, TurnOptions, TurnState
+from ingle.core.agent.verify_phase import verify_candidate
 from ingle.core.backends.calls import PersonaCaller
 from ingle.core.backends.errors import BackendError
 from ingle.core.backends.types import ChatMessage
@@ -25,7 +28,6 @@ from ingle.core.edits.apply import plan_edits
 from ingle.core.edits.parse import parse_reply
 from ingle.memory.ledger import BestOfPick, record_best_of, tag_calls
 from ingle.personas.registry import PersonaRegistry
-from ingle.validators.results import GateStatus
 
 MAX_CANDIDATES = 8
 JUDGE_PERSONA = "my-reviewer"
@@ -77,7 +79,7 @@ async def draw(
                 best_of.drawn = sub.verdict != "missing"  # the next rung's model draws N
                 break
         else:
-            await _check(candidate, deps, state, options, remaining_s())
+            await _check(candidate, deps, state, options, remaining_s(), turn_id)
         verdict = "passed gates and tests" if not candidate.problem else candidate.problem
         yield Notice(turn_id=turn_id, message=f"best of {n}: candidate {index}: {verdict}")
         if not candidate.problem:
@@ -105,6 +107,7 @@ async def draw(
     )
     chosen = kept.attempt
     attempt.reply, attempt.call_ids = chosen.reply, chosen.call_ids
+    attempt.verified = chosen.verified
     if chosen.failure:
         attempt.fail(chosen.failure, chosen.problem, chosen.reason, chosen.verdict)
     if chosen.reply:
@@ -112,7 +115,7 @@ async def draw(
 
 
 async def _check(candidate: _Candidate, deps: TurnDeps, state: TurnState, options: TurnOptions,
-                 remaining_s: float) -> None:
+                 remaining_s: float, turn_id: str) -> None:
     """The turn's own verdicts on a copy of the candidate: edits apply, gates, tests."""
     parsed = parse_reply(candidate.attempt.reply)
     if not parsed.edits:
@@ -125,25 +128,27 @@ async def _check(candidate: _Candidate, deps: TurnDeps, state: TurnState, option
         return
     candidate.applied = True
     merged = {**state.candidate, **plan.new_contents}
-    changed = {p: t for p, t in merged.items() if state.originals.get(p) != t}
-    if not changed:
+    scratch = TurnState(chat_files=list(state.chat_files), originals=state.originals,
+                        candidate=merged)
+    if not scratch.changed():
         candidate.problem = "the edits changed nothing"
         return
-    if deps.gates is not None:
-        failed = []
-        async for judged in deps.gates(changed):
-            result = judged.result
-            if result.status == GateStatus.FAILED or (
-                result.status == GateStatus.COULD_NOT_RUN and result.gate in deps.required_gates
-            ):
-                failed.append(result.gate)
-        if failed:
-            candidate.problem = "gate " + ", ".join(failed) + " failed"
-            return
-    if deps.tests is not None:
-        judged_tests = await deps.tests(changed, remaining_s)
-        if judged_tests is not None and judged_tests.blocking:
-            candidate.problem = f"tests {judged_tests.result.status.value}"
+    # The turn's own verify phase on a scratch copy; the kept candidate's verdict is
+    # replayed by that phase (`replay`) instead of running the gates and tests twice.
+    checked = Attempt(number=candidate.attempt.number, rung=candidate.attempt.rung)
+    events = [e async for e in verify_candidate(deps, scratch, turn_id, checked, remaining_s)]
+    candidate.attempt.verified = (events, checked)
+    candidate.problem = checked.reason if checked.failure else ""
+
+
+async def replay(attempt: Attempt) -> AsyncIterator[TurnEvent]:
+    """The verify phase of a kept candidate: its gate and test events and verdict again."""
+    assert attempt.verified is not None
+    events, checked = attempt.verified
+    for event in events:
+        yield event
+    if checked.failure:
+        attempt.fail(checked.failure, checked.problem, checked.reason, checked.verdict)
 
 
 async def _judged(best_of: BestOf, candidates: list[_Candidate],

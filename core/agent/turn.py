@@ -316,6 +316,10 @@ class _Turn:
     # -- phase 5: gates and tests judge the candidate -------------------------------------
 
     async def verify(self, attempt: Attempt) -> AsyncIterator[TurnEvent]:
+        if attempt.verified is not None:  # best-of checked this very candidate already
+            async for event in best_of.replay(attempt):
+                yield event
+            return
         remaining = self.budget.remaining_s()
         async for event in verify_candidate(self.deps, self.state, self.turn_id, attempt, remaining):
             yield event

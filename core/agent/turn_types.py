@@ -22,6 +22,7 @@ from ingle.memory.store import Store
 from ingle.personas.resolved import ResolvedPersona
 
 if TYPE_CHECKING:
+    from ingle.core.agent.events import TurnEvent
     from ingle.core.agent.gating import JudgedGate
     from ingle.core.agent.test_gate import JudgedTests
 
@@ -130,6 +131,8 @@ class Attempt:
     reason: str = ""
     verdict: str = "passed"
     skipped: bool = False  # the rung could not take the prompt: no call was made
+    # Best-of-N already verified this reply's candidate: its events and verdict (replayed)
+    verified: tuple[list[TurnEvent], Attempt] | None = None
 
     def fail(self, failure: str, problem: str, reason: str, verdict: str) -> None:
         self.failure, self.problem, self.reason, self.verdict = failure, problem, reason, verdict

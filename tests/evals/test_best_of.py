@@ -126,3 +126,18 @@ def test_a_missing_model_passes_the_draw_to_the_next_rung(tmp_path, gitconfig, f
         "best of 2: candidate 2 at temperature 0.4", "best of 2: candidate 2: passed gates and tests",
         "best of 2: kept candidate 2 (temperature 0.4): it passed gates and tests"]
     assert [b["model"] for b in coder_bodies(fake_ollama)] == ["qwen3:14b", "qwen3:14b"]
+
+
+def test_the_kept_candidates_tests_are_not_run_again(tmp_path, gitconfig, fake_ollama, capsys, ingle_home):
+    repo = make_repo(tmp_path, gitconfig, {"calc.py": CALC, "test_calc.py": TESTS})
+    log = tmp_path / "runs.log"
+    config = ingle_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'[tests]\ncommand = "echo ran >> {log} && python -m pytest -q -p no:cacheprovider"\n')
+    fake_ollama.respond_with(scripted([RIGHT, RIGHT]))
+    assert batch(repo, "--test", "--best-of", "2", "-m", "tidy add", "calc.py") == 0
+    assert log.read_text() == "ran\n"  # checked once as a candidate, its verdict replayed
+    seen = events(capsys.readouterr().out)
+    kinds = [e["type"] for e in seen]
+    assert kinds.count("tests_ran") == 1 and kinds.count("gate_ran") == 1
+    assert kinds.index("edit_applied") < kinds.index("gate_ran") < kinds.index("tests_ran") < kinds.index("committed")
