@@ -65,3 +65,14 @@ def test_without_a_git_identity_your_work_is_not_committed_under_another_name(
     assert 'git config --global user.name "Your Name"' in final["error"]
     assert (repo / "greet.py").read_text() == MINE  # nothing written
     assert git(repo, "log", "--format=%an <%ae>|%s").splitlines() == ["Ann Example <ann@example.com>|initial"]
+
+
+def test_undo_json_names_the_work_put_back(repo, fake_ollama, capsys) -> None:
+    fake_ollama.script(Reply(text=EDIT))
+    assert batch(repo, "-m", "say hello", "greet.py") == 0
+    capsys.readouterr()
+    assert main(["undo", "--repo", str(repo), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["done"] and report["unsaved"] == ["greet.py"] and report["restored"] == ["greet.py"]
+    assert report["undone"]["ingle"] and report["undone"]["saved_work"]
+    assert report["branch"] == "main" and (repo / "greet.py").read_text() == MINE

@@ -8,8 +8,12 @@ import argparse
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Revert the last Ingle commit: only when it is HEAD, was made by Ingle and is not "
-        "pushed. Files the turn created are deleted. Exit status 1 says why when refused."
+        "pushed. Files the turn created are deleted; your own uncommitted work the turn had "
+        "committed first comes back as uncommitted changes. Exit status 1 says why when refused."
     )
+    from ingle.core.frontends.commands.common import json_flag
+
+    json_flag(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,6 +29,10 @@ def run(args: argparse.Namespace) -> int:
         raise CommandFailed(str(exc), 1) from exc
     if not result.done or result.undone is None:
         raise CommandFailed(f"nothing undone: {result.reason}", 1)
+    if getattr(args, "json", False):
+        from ingle.core.frontends.commands.common import print_json
+
+        return print_json({**result.model_dump(mode="json"), "branch": branch})
     print(f"undid {result.undone.short_sha} {result.undone.subject}")
     for label, paths in (("restored", result.restored), ("removed", result.removed)):
         if paths:
