@@ -148,7 +148,9 @@ class _StageRunner:
         self, status: TestStatus, exit_code: int | None, limit: float, trimmed: TrimmedOutput
     ) -> str:
         if status is TestStatus.TIMED_OUT:
-            text = f"killed after {limit:.3g} s (the limit is tests.timeout_s = {self.timeout_s:g})"
+            # Whole seconds: the milliseconds spent before the stage started are noise.
+            shown = f"{limit:.0f}" if limit >= 1 else f"{limit:.1g}"
+            text = f"killed after {shown} s (the limit is tests.timeout_s = {self.timeout_s:g})"
         elif status is TestStatus.PASSED and trimmed.no_tests:
             text = "no tests ran"
         elif status is TestStatus.ERROR and not trimmed.failures:
