@@ -45,7 +45,7 @@ How to add a pane (the feature template's TUI row; see ../shared/ARCHITECTURE.md
    `ingle.tui.error_text.describe_error`, never as a traceback. Every action has a key with a
    footer label (keyboard first).
 2. One row appended to `tui/panes/registry.py` PANES:
-       PaneSpec("jobs", "Jobs", "f9", "ingle.tui.panes.jobs.pane:JobsPane", "idle-time jobs")
+       PaneSpec("jobs", "Jobs", "f10", "ingle.tui.panes.jobs.pane:JobsPane", "idle-time jobs")
    That row alone gives: the key that switches to the pane (shown in every footer and in
    /help), a "Pane: Jobs" palette entry, and the `/jobs` command in the chat. Pick a key no
    other row uses (the registry test checks).
