@@ -3,6 +3,8 @@ the Workbench handed to every pane, and the chat's /gates choice saved with the 
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from ingle.tui.app import IngleApp
@@ -10,7 +12,7 @@ from ingle.tui.panes.base import Pane
 from ingle.tui.panes.chat.slash_actions import KEYS_HELP
 from ingle.tui.panes.chat.slash_commands import BY_NAME
 from ingle.tui.panes.registry import PANES
-from tests.tui.test_tui_support import opened, settle, shown, submit
+from tests.tui.test_tui_support import WAIT_S, opened, settle, shown, submit
 
 pytest_plugins = ["tests.tui.test_tui_support"]  # the tui_repo fixture
 
@@ -70,7 +72,7 @@ async def test_the_palette_switches_panes_and_lists_the_open_panes_entries(tui_r
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*f"Pane: {last.title}")
-        await pilot.pause()
+        await asyncio.wait_for(_palette_highlights(app, pilot, f"Pane: {last.title}"), WAIT_S)
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.current_mode == last.name
@@ -99,3 +101,18 @@ async def test_the_gates_choice_is_saved_with_the_session(tui_repo) -> None:
         assert chat.engine.session.gates == ["python"]
         await submit(pilot, chat, "/gates")
         assert shown(chat)[-1][1] == "gates: python"
+
+
+async def _palette_highlights(app, pilot, title: str) -> None:  # noqa: ANN001
+    """Until the palette's search (a worker of its own) has put `title` under the cursor:
+    Enter before that picks nothing, or the previous best match."""
+    from textual.command import CommandList
+
+    while True:
+        await pilot.pause()
+        found = app.screen.query(CommandList)
+        if found:
+            commands = found.first()
+            index = commands.highlighted
+            if index is not None and title in str(commands.get_option_at_index(index).prompt):
+                return
