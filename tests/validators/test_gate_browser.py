@@ -70,15 +70,15 @@ async def test_an_infinite_loop_hits_the_time_limit_and_the_browser_recovers(
 ) -> None:
     root = copy_case("browser", tmp_path)
     stuck = await short_fuse.run(["infinite_loop.html"], root)
-    assert as_rows(stuck.diagnostics) == [
-        [
-            "infinite_loop.html", 0, 0, "error", "timeout",
-            (
-                f"page did not finish running 30 animation frames within {PAGE_LIMIT_S:g} s: "
-                "an infinite loop or a long blocking task? (the tab was closed)"
-            ),
-        ]
-    ]  # fmt: skip
+    ((path, line, column, severity, rule, message),) = as_rows(stuck.diagnostics)
+    assert (path, line, column, severity, rule) == ("infinite_loop.html", 0, 0, "error", "timeout")
+    # The loop starts at the second animation frame; on a loaded machine that frame can
+    # come before the load event, and the load is what never finishes then.
+    assert message in (
+        f"page did not finish {phase} within {PAGE_LIMIT_S:g} s: an infinite loop or a long "
+        "blocking task? (the tab was closed)"
+        for phase in ("running 30 animation frames", "loading")
+    ), message
     # The limit held: the page's time plus closing the stuck tab, not an endless wait.
     assert stuck.duration_s < PAGE_LIMIT_S + 10
     (root / "plain.html").write_text("<p>the next page</p>")
