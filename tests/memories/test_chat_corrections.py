@@ -73,6 +73,9 @@ async def test_correct_and_undo_record_corrections_and_examples_follow(tui_repo,
     assert (edited["input"], edited["output"], edited["corrected"], edited["source"],
             edited["persona"]) == ("how should I join file paths in this project?", WRONG, RIGHT,
                                    "edited answer", persona)
+    assert main(["memory", "corrections", "--domain", "commit"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()  # one line, the diff cut short
+    assert line.startswith("#2     [commit, undone commit] 'greet by name @greet.py': ")
     (undone,) = corrections(capsys, "commit")
     assert undone["input"] == "greet by name @greet.py" and undone["source"] == "undone commit"
     assert 'return f"hi {name}"' in undone["output"] and undone["note"].startswith("the user undid")

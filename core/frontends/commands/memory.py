@@ -288,6 +288,11 @@ def _consolidate(args: argparse.Namespace, service: MemoryService, persona: str)
     return 1 if report.error else 0
 
 
+def _short(text: str, width: int = 80) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 def _corrections(args: argparse.Namespace, service: MemoryService, persona: str) -> int:
     items = service.corrections.list(args.domain)
     domains = sorted({c.domain for c in items})
@@ -298,9 +303,9 @@ def _corrections(args: argparse.Namespace, service: MemoryService, persona: str)
         return 0
     if not items:
         print("no corrections recorded yet")
-    for c in items:
-        print(f"#{c.id:<5} [{c.domain}] {c.input!r}: {c.output!r} -> {c.corrected!r}"
-              + (f" ({c.note})" if c.note else ""))
+    for c in items:  # one line each: a diff or a long answer is cut (--json has it all)
+        print(f"#{c.id:<5} [{c.domain}, {c.source or 'recorded'}] {_short(c.input)!r}: "
+              f"{_short(c.output)!r} -> {_short(c.corrected)!r}" + (f" ({c.note})" if c.note else ""))
     for c in candidates:
         print(f"rule offered ({c.support} consistent corrections): [{c.domain}] "
               f"{c.pattern!r} -> {c.output!r}")
