@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from ingle.personas.registry import PersonaRegistry
 
 PERSONA = "my-classifier"
-TIMEOUT_S = 30.0
 MAX_DIFF_CHARS = 6000
 TYPES = ["feat", "fix", "refactor", "perf", "docs", "test", "style", "build", "ci", "chore"]
 SCHEMA = {
@@ -47,8 +46,11 @@ def format_message(answer: dict, paths: list[str]) -> str:
     return head[:72] + "\n\nFiles: " + ", ".join(paths)
 
 
-def commit_messager(caller: PersonaCaller, personas: PersonaRegistry) -> CommitMessager:
-    """The turn's commit-message step: the classifier persona through the persona caller."""
+def commit_messager(
+    caller: PersonaCaller, personas: PersonaRegistry, timeout_s: float = 30.0
+) -> CommitMessager:
+    """The turn's commit-message step: the classifier persona through the persona caller,
+    given `timeout_s` before the fixed rule writes the message."""
 
     async def write(instruction: str, paths: list[str], diff: str) -> str:
         if PERSONA not in personas:
@@ -61,7 +63,7 @@ def commit_messager(caller: PersonaCaller, personas: PersonaRegistry) -> CommitM
             ),
         ]
         try:
-            async with asyncio.timeout(TIMEOUT_S):
+            async with asyncio.timeout(timeout_s):
                 result = await caller.call(
                     personas.get(PERSONA), messages, task_kind="commit_message", think=False,
                     json_schema=SCHEMA,

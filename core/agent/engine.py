@@ -321,7 +321,8 @@ class Engine:
             gates=(None if gates == "off"
                    else gate_check_for(self.workbench.gates, self.root, gates, self.gate_baselines)),
             repo_map=self.repo_map,
-            commit_message=(commit_messager(self.workbench.caller, self.registry)
+            commit_message=(commit_messager(self.workbench.caller, self.registry,
+                                            self.settings.git.message_timeout_s)
                             if self.settings.git.generate_messages else None),
             required_gates=tuple(self.settings.gates.required),
             tests=(test_check_for(self.settings, self.root, dirs.tools,

@@ -112,6 +112,9 @@ class GitSettings(_Section):
     generate_messages: bool = Field(
         True, description="let the classifier persona write commit messages (else a fixed rule)"
     )
+    message_timeout_s: float = Field(
+        30.0, gt=0, description="how long the commit message may take before the fixed rule is used"
+    )
 
 
 class Settings(_Section):

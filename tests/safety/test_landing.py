@@ -44,9 +44,15 @@ def test_a_save_made_while_the_commit_message_is_written_is_kept(repo, fake_olla
     assert git(repo, "log", "--oneline").count("\n") == 1
 
 
-def test_two_ingle_processes_never_revert_each_others_commit(repo, fake_ollama, capsys) -> None:
+def test_two_ingle_processes_never_revert_each_others_commit(
+    repo, fake_ollama, capsys, ingle_home
+) -> None:
     """B asks for its commit message while A runs a whole turn and commits: B must then
     refuse, not write its version over A's committed edit."""
+    # B's message waits for all of A (a whole process) however loaded the machine is.
+    config = ingle_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[git]\nmessage_timeout_s = 3600\n")
     ingle = shutil.which("ingle", path=str(Path(sys.executable).parent))
     assert ingle is not None
     other: list[subprocess.CompletedProcess[str]] = []
