@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from ingle.core.activity import pid_alive
 from ingle.core.jobs.events import (
     JobFinished, JobProgress, RunnerIdle, RunnerPaused, RunnerResumed, StepFailed, StepFinished,
 )
@@ -50,15 +51,7 @@ class RunSummary(BaseModel):
 def process_alive(runner: q.RunnerRow, host: str | None = None) -> bool:
     """A runner on this host is alive while its process is; one elsewhere is trusted
     until its lease runs out."""
-    if runner.host != (host or socket.gethostname()):
-        return True
-    try:
-        os.kill(runner.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return runner.host != (host or socket.gethostname()) or pid_alive(runner.pid)
 
 
 def _bare(model: str) -> str:

@@ -65,6 +65,12 @@ class JobsService:
         return job_id
 
     # -- reading -------------------------------------------------------------------------
+    def live_runners(self) -> int:
+        """Runners working the queue now (`ingle jobs run`, or an open app)."""
+        from ingle.core.jobs.runner import process_alive
+
+        return sum(1 for runner in q.runners(self.store) if process_alive(runner))
+
     def list(self, limit: int = 100) -> list[JobView]:
         jobs = q.list_jobs(self.store, limit)
         progress = q.progress(self.store, [j.id for j in jobs])

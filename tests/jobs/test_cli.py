@@ -71,7 +71,8 @@ def test_ls_shows_progress_and_the_gates_reason_in_words(fake_ollama, suite, cap
     capsys.readouterr()
     assert main(["jobs", "ls"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("jobs running: no app open")
+    assert out[0].startswith("jobs could run now (no app open")
+    assert out[0].endswith("but no runner is working the queue: `ingle jobs run`, or open the app")
     assert out[2].split()[:4] == ["1", "eval", "queued", "0/4"]
     assert out[3].split()[:3] == ["2", "schedule", "queued"]
     assert "every nightly at 02:00: eval basic --models qwen3:8b" in out[3]
@@ -138,3 +139,22 @@ def test_ray_without_a_cluster_token_is_refused(fake_ollama, ingle_home):
     assert done.returncode == 2
     assert done.stderr.startswith("ingle: the Ray cluster at ray://10.0.0.5:10001 needs its "
                                   "token (Ray token authentication is on)")
+
+
+def test_ls_says_running_only_while_a_runner_works_the_queue(fake_ollama, suite, capsys,
+                                                             ingle_home):
+    import os
+    import socket
+
+    from ingle.memory import jobs as q
+
+    assert main(["jobs", "add", "eval", "basic", "--models", "qwen3:8b"]) == 0
+    capsys.readouterr()
+    assert main(["jobs", "ls", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["runners"] == 0
+    with Store(ingle_home / "data" / "ingle.db") as store:  # this test's process: alive
+        q.register_runner(store, "r1", os.getpid(), socket.gethostname(), 0.0)
+    assert main(["jobs", "ls"]) == 0
+    assert capsys.readouterr().out.startswith("jobs running: no app open")
+    assert main(["jobs", "ls", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["runners"] == 1

@@ -181,10 +181,16 @@ def _gate(workbench: Any) -> Any:
 
 def _ls(service: Any, state: Any, as_json: bool) -> int:
     jobs = service.list()
+    runners = service.live_runners()
     if as_json:
-        return print_json({"gate": state.model_dump(mode="json"),
+        return print_json({"gate": state.model_dump(mode="json"), "runners": runners,
                            "jobs": [j.model_dump(mode="json") for j in jobs]})
-    print(f"jobs {state.reason}")
+    if runners or not state.idle:
+        print(f"jobs {state.reason}")
+    else:  # the gate is open, but nothing is working the queue
+        rules = "; ".join(state.rules.values()) or state.reason
+        print(f"jobs could run now ({rules}), but no runner is working the queue: "
+              "`ingle jobs run`, or open the app")
     if not jobs:
         print("no jobs (`ingle jobs add eval SUITE` queues one)")
         return 0
