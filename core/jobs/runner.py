@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from ingle.core.activity import pid_alive
 from ingle.core.jobs.events import (
     JobFinished, JobProgress, RunnerIdle, RunnerPaused, RunnerResumed, StepFailed, StepFinished,
 )
@@ -31,6 +30,7 @@ from ingle.core.jobs.executor import Executor
 from ingle.core.jobs.idle_state import IdleGate
 from ingle.core.jobs.kinds import KINDS, JobKind
 from ingle.core.jobs.kinds.schedule import ScheduleKind
+from ingle.core.jobs.service import process_alive
 from ingle.memory import jobs as q
 from ingle.personas.model import ModelRef
 
@@ -46,12 +46,6 @@ class RunSummary(BaseModel):
     unloaded: list[str] = Field(default_factory=list)
     reclaimed: int = 0
     stopped: str = ""  # why the runner returned
-
-
-def process_alive(runner: q.RunnerRow, host: str | None = None) -> bool:
-    """A runner on this host is alive while its process is; one elsewhere is trusted
-    until its lease runs out."""
-    return runner.host != (host or socket.gethostname()) or pid_alive(runner.pid)
 
 
 def _bare(model: str) -> str:

@@ -6,12 +6,14 @@ it. Time comes from `clock` so tests drive it.
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from ingle.core.activity import pid_alive
 from ingle.core.errors import NotFound, UsageError
 from ingle.core.jobs.events import JobFinished, JobProgress
 from ingle.core.jobs.kinds import KINDS, JobKind
@@ -20,6 +22,12 @@ from ingle.memory import jobs as q
 
 if TYPE_CHECKING:
     from ingle.core.workbench import Workbench
+
+
+def process_alive(runner: q.RunnerRow, host: str | None = None) -> bool:
+    """A runner on this host is alive while its process is; one elsewhere is trusted
+    until its lease runs out."""
+    return runner.host != (host or socket.gethostname()) or pid_alive(runner.pid)
 
 
 class JobsService:
@@ -67,8 +75,6 @@ class JobsService:
     # -- reading -------------------------------------------------------------------------
     def live_runners(self) -> int:
         """Runners working the queue now (`ingle jobs run`, or an open app)."""
-        from ingle.core.jobs.runner import process_alive
-
         return sum(1 for runner in q.runners(self.store) if process_alive(runner))
 
     def list(self, limit: int = 100) -> list[JobView]:

@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING
 from ingle.core.errors import EXIT_FAILED, EXIT_USAGE, IngleError
 
 if TYPE_CHECKING:  # the loader pulls in pydantic: imported only when a command runs
+    from collections.abc import Awaitable, Callable
+
     from ingle.core.config.loader import LoadedConfig
+    from ingle.core.workbench import Workbench
 
 
 class CommandFailed(IngleError):
@@ -68,3 +71,24 @@ def print_json(data: object) -> int:
 
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     return 0
+
+
+def run_on_workbench(
+    args: argparse.Namespace, dispatch: Callable[[argparse.Namespace, Workbench], Awaitable[int]]
+) -> int:
+    """Open the workbench for `args` (a broken config or store: exit 2 with the reason) and
+    run `dispatch` on it; an IngleError ends the command with its own exit status."""
+    import asyncio
+
+    from ingle.core.config.loader import ConfigError
+    from ingle.core.workbench import Workbench
+    from ingle.memory.store import StoreError
+
+    try:
+        workbench = Workbench.open(repo_from_args(args))
+    except (ConfigError, StoreError) as exc:
+        raise CommandFailed(str(exc), 2) from exc
+    try:
+        return asyncio.run(dispatch(args, workbench))
+    except IngleError as exc:
+        raise CommandFailed(str(exc), exc.exit_status) from exc

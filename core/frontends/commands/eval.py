@@ -13,7 +13,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ingle.core.frontends.commands.common import CommandFailed, repo_from_args
+from ingle.core.frontends.commands.common import run_on_workbench
 
 if TYPE_CHECKING:
     from ingle.core.evals.events import EvalEvent
@@ -81,19 +81,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ingle.core.config.loader import ConfigError
-    from ingle.core.errors import IngleError
-    from ingle.core.workbench import Workbench
-    from ingle.memory.store import StoreError
-
-    try:
-        workbench = Workbench.open(repo_from_args(args))
-    except (ConfigError, StoreError) as exc:
-        raise CommandFailed(str(exc), 2) from exc
-    try:
-        return asyncio.run(_dispatch(args, workbench))
-    except IngleError as exc:
-        raise CommandFailed(str(exc), exc.exit_status) from exc
+    return run_on_workbench(args, _dispatch)
 
 
 async def _dispatch(args: argparse.Namespace, workbench: Any) -> int:

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from ingle.core.frontends.commands.common import (
-    CommandFailed, json_flag, print_json, repo_from_args,
+    json_flag, print_json, run_on_workbench,
 )
 
 KIND_HELP = {
@@ -127,19 +127,7 @@ def _schedule_params(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ingle.core.config.loader import ConfigError
-    from ingle.core.errors import IngleError
-    from ingle.core.workbench import Workbench
-    from ingle.memory.store import StoreError
-
-    try:
-        workbench = Workbench.open(repo_from_args(args))
-    except (ConfigError, StoreError) as exc:
-        raise CommandFailed(str(exc), 2) from exc
-    try:
-        return asyncio.run(_dispatch(args, workbench))
-    except IngleError as exc:
-        raise CommandFailed(str(exc), exc.exit_status) from exc
+    return run_on_workbench(args, _dispatch)
 
 
 async def _dispatch(args: argparse.Namespace, workbench: Any) -> int:

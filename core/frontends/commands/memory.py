@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingle.core.frontends.commands.common import CommandFailed, load_for, repo_from_args
+from ingle.core.frontends.commands.common import CommandFailed, load_for
 
 if TYPE_CHECKING:
     from ingle.core.memories.service import MemoryService
