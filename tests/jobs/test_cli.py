@@ -54,6 +54,7 @@ def test_an_eval_job_stores_what_ingle_eval_run_stores(fake_ollama, suite, ingle
     assert worked.returncode == 0, worked.stderr
     assert "8 steps done, 0 failed, 1 jobs finished" in worked.stdout
     assert "job 1 eval: 8/8 steps" in worked.stderr and "job 1 done" in worked.stderr
+    assert worked.stderr.count("job 1 eval: 8/8 steps\n") == 1  # not again as it finishes
     shown = json.loads(ingle("jobs", "show", "1", "--json").stdout)
     assert shown["job"]["status"] == "done" and len(shown["steps"]) == 8
     with Store(other / "data" / "ingle.db") as store:

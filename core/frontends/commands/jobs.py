@@ -237,13 +237,14 @@ async def _run(args: argparse.Namespace, workbench: Any) -> int:
     runner = JobRunner(workbench, _gate(workbench), executor)
     try:
         async with workbench.bus.subscribe(JobEvent) as events:
-            printer = asyncio.create_task(_print_events(events))
+            lines = _ProgressLines()
+            printer = asyncio.create_task(lines.follow(events))
             try:
                 summary = await runner.run(once=args.once)
             finally:
                 printer.cancel()
                 while not events.empty():
-                    _print_event(events.get_nowait())
+                    lines.show(events.get_nowait())
     finally:
         await executor.aclose()
     if args.json:
@@ -253,12 +254,25 @@ async def _run(args: argparse.Namespace, workbench: Any) -> int:
     return 0
 
 
-async def _print_events(events: asyncio.Queue) -> None:
-    while True:
-        _print_event(await events.get())
+class _ProgressLines:
+    """The runner's events as lines on standard error, a line repeated (a job's last
+    progress is published again as it finishes) printed once."""
+
+    def __init__(self) -> None:
+        self.last = ""
+
+    async def follow(self, events: asyncio.Queue) -> None:
+        while True:
+            self.show(await events.get())
+
+    def show(self, event: Any) -> None:
+        line = _event_line(event)
+        if line and line != self.last:
+            print(line, file=sys.stderr, flush=True)
+            self.last = line
 
 
-def _print_event(event: Any) -> None:
+def _event_line(event: Any) -> str:
     from ingle.core.jobs import events as ev
 
     if isinstance(event, ev.JobProgress):
@@ -272,5 +286,5 @@ def _print_event(event: Any) -> None:
     elif isinstance(event, (ev.RunnerPaused, ev.RunnerResumed, ev.RunnerIdle)):
         line = event.reason
     else:
-        return
-    print(line, file=sys.stderr, flush=True)
+        line = ""
+    return line
