@@ -52,9 +52,14 @@ async def test_best_n_is_saved_with_the_conversation(tui_repo, fake_ollama) -> N
         chat = await opened(app, pilot)
         await submit(pilot, chat, "/best 2")
         assert chat.engine.session.best_of == 2
+        chat.status.flush()
+        assert "best of 2" in str(chat.status_bar.render())  # on while it is on
     app = IngleApp(tui_repo)  # the app again: the conversation comes back with its choice
     async with app.run_test(size=SIZE) as pilot:
         chat = await opened(app, pilot)
         assert chat.engine.session.best_of == 2
         await submit(pilot, chat, "/best")
         assert shown(chat)[-1][1] == "best of 2: the first attempt draws 2 replies"
+        await submit(pilot, chat, "/best off")
+        chat.status.flush()
+        assert "best of" not in str(chat.status_bar.render())

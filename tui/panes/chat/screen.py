@@ -186,6 +186,7 @@ class ChatPane(ChatWorkers, Pane):
             think=think_label(session.think),
             mode=session.mode,
             auto_edits=session.auto_approve_edits,
+            best_of=session.best_of,
         )
         self.save_session()
 

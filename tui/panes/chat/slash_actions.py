@@ -216,7 +216,7 @@ class SlashActions:
                 self.say(f"/best {word}: use a number from 1 to {MAX_CANDIDATES}, or off", "warn")
                 return
             session.best_of = n
-            self.screen.save_session()  # the session's choice: it survives a restart
+            self.screen.refresh_status()  # shown, and saved with the session (a restart keeps it)
         self.say(f"best of {session.best_of}: the first attempt draws {session.best_of} replies"
                  if session.best_of > 1 else "best of: off (one reply per attempt)")
 

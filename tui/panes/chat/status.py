@@ -17,6 +17,7 @@ class ChatStatusInfo(BaseModel):
     think: str = "auto"
     mode: str = "code"
     auto_edits: bool = False
+    best_of: int = 1  # /best N: the first attempt draws N replies
     # The last model call: visible answer tokens, hidden thinking tokens, speed.
     answer_tokens: int | None = None
     thinking_tokens: int | None = None
@@ -38,6 +39,8 @@ class ChatStatusInfo(BaseModel):
         parts.append(f"think {self.think}" + (" · ask" if self.mode == "ask" else ""))
         if self.auto_edits:
             parts.append("auto-apply edits")
+        if self.best_of > 1:
+            parts.append(f"best of {self.best_of}")
         if self.answer_tokens is not None:
             about = "~" if self.tokens_estimated else ""
             tokens = f"{about}{_k(self.answer_tokens)} tok"
