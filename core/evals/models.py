@@ -146,6 +146,8 @@ class SubjectMetrics(BaseModel):
     subject: str
     metrics: dict[str, float | None]
     failed_thresholds: list[str] = Field(default_factory=list)
+    # The first sample error (a model not installed, a dead server): why scores are 0.
+    first_error: str = ""
 
 
 class CaseCell(BaseModel):

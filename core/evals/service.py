@@ -298,8 +298,10 @@ class EvalService:
         for subject in subjects:
             mine = [v for v in verdicts if v.subject == subject.label]
             values = subject_metrics(mine, run.samples, suite.repairs)
+            errors = [v.sample.error for v in mine if v.sample.error]
             metrics.append(SubjectMetrics(subject=subject.label, metrics=values,
-                                          failed_thresholds=_failed(values, suite.thresholds)))
+                                          failed_thresholds=_failed(values, suite.thresholds),
+                                          first_error=errors[0] if errors else ""))
         cells: dict[tuple[str, str], list] = defaultdict(list)
         for v in verdicts:
             if v.sample.attempt == 0:

@@ -209,3 +209,14 @@ checks = [{ type = "contains" }]
     repaired = json.loads(samples[1].request_json)["messages"]
     assert repaired[-2] == {"role": "assistant", "content": "Lyon"}
     assert "'Paris' not in the reply" in repaired[-1]["content"]
+
+
+def test_a_model_that_never_answered_is_named_not_just_scored_zero(fake_ollama, suite_dir):
+    done = ingle("eval", "run", "basic", "--samples", "1", "--models", "nosuch:1b")
+    assert done.returncode == 1  # the threshold fails
+    (line,) = [x for x in done.stdout.splitlines() if "got no reply" in x]
+    assert line.strip().startswith("2 sample(s) of my-generalist@1 x nosuch:1b got no reply:")
+    assert "'nosuch:1b'" in line and "not found" in line
+    run_id = json.loads(ingle("eval", "ls", "--json").stdout)[0]["id"]
+    subject = json.loads(ingle("eval", "report", run_id, "--json").stdout)["subjects"][0]
+    assert subject["errors"] == 2 and "nosuch:1b" in subject["first_error"]

@@ -276,7 +276,8 @@ class _Progress:
 def report_json(report: RunReport) -> dict[str, Any]:
     return {
         "run": report.run.model_dump(mode="json"),
-        "subjects": [{"subject": s.subject, **s.metrics, "failed_thresholds": s.failed_thresholds}
+        "subjects": [{"subject": s.subject, **s.metrics, "failed_thresholds": s.failed_thresholds,
+                      "first_error": s.first_error}
                      for s in report.subjects],
         "cells": [c.model_dump() for c in report.cells],
         "passed_thresholds": report.passed_thresholds,
@@ -328,6 +329,9 @@ def _print_report(report: RunReport, fmt: str) -> None:
         print(title)
         _table(header, body)
     for s in report.subjects:
+        errored = int(s.metrics.get("errors") or 0)
+        if errored:  # a score of 0 that is really a model that never answered
+            print(f"  {errored} sample(s) of {s.subject} got no reply: {s.first_error}")
         for failed in s.failed_thresholds:
             print(f"  threshold failed for {s.subject}: {failed}")
 
