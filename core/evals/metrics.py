@@ -142,3 +142,21 @@ def flip_rate(base: dict[tuple[str, str], bool], cand: dict[tuple[str, str], boo
 
 def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
+
+
+# Metrics where less is better: their thresholds are maxima.
+LOWER_IS_BETTER = ("latency", "cost", "errors", "hidden_thinking")
+
+
+def failed_thresholds(values: dict[str, float | None], thresholds: dict[str, float]) -> list[str]:
+    """The thresholds a subject's metrics miss, in words ("pass@1 0.5 < 0.75")."""
+    failed = []
+    for name, limit in thresholds.items():
+        value = values.get(name)
+        if value is None:
+            failed.append(f"{name}: no value (needs {limit:g})")
+        elif name.startswith(LOWER_IS_BETTER) and value > limit:
+            failed.append(f"{name} {value:.3g} > {limit:g}")
+        elif not name.startswith(LOWER_IS_BETTER) and value < limit:
+            failed.append(f"{name} {value:.3g} < {limit:g}")
+    return failed

@@ -11,6 +11,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ingle.memory import evals as rows
+from ingle.memory.evals import SampleRow, ScoreRow
+
 CheckType = Literal[
     "equals", "contains", "regex", "json_schema", "python", "gates", "tests", "browser",
     "latency", "visible_tokens", "thinking_tokens", "cost", "humaneval",
@@ -188,3 +191,13 @@ class DiffReport(BaseModel):
     improved: int
     regressed: int
     unchanged: int
+
+
+class SampleDetail(BaseModel):
+    """One sample with its scores and the human label, for the pane's detail view."""
+
+    sample: SampleRow
+    scores: list[ScoreRow]
+    label: rows.LabelRow | None = None
+    passed: bool
+    score: float

@@ -23,7 +23,7 @@ from ingle.core.backends.errors import BackendError
 from ingle.core.backends.registry import CLAUDE
 from ingle.core.backends.types import ChatMessage, ChatRequest, ChatResult
 from ingle.core.errors import IngleError
-from ingle.core.evals.models import Case, Subject, Suite
+from ingle.core.evals.models import Case, Subject
 from ingle.memory.evals import SampleRow
 from ingle.personas.model import ModelRef
 from ingle.personas.resolved import ResolvedPersona

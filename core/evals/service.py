@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
 
 from ingle.core.errors import NotFound, UsageError
 from ingle.core.evals import steps
@@ -21,9 +20,10 @@ from ingle.core.evals import suites as suite_files
 from ingle.core.evals.checks import CheckContext
 from ingle.core.evals.events import EvalEvent, RunFinished, RunStarted, SampleDone
 from ingle.core.evals.judges import Judge
-from ingle.core.evals.metrics import fold, flip_rate, subject_metrics
+from ingle.core.evals.metrics import failed_thresholds, flip_rate, fold, subject_metrics
 from ingle.core.evals.models import (
-    CASE_JUDGES, Case, CaseCell, CaseChange, DiffReport, RunInfo, RunReport, Subject, SubjectMetrics,
+    CASE_JUDGES, Case, CaseCell, CaseChange, DiffReport, RunInfo, RunReport, SampleDetail, Subject,
+    SubjectMetrics,
     Suite,
 )
 from ingle.core.evals.runner import (
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from ingle.core.evals.promptfoo import Imported
     from ingle.core.workbench import Workbench
 
-LOWER_IS_BETTER = ("latency", "cost", "errors", "hidden_thinking")
 OnEvent = Callable[[EvalEvent], None]
 
 
@@ -300,7 +299,7 @@ class EvalService:
             values = subject_metrics(mine, run.samples, suite.repairs)
             errors = [v.sample.error for v in mine if v.sample.error]
             metrics.append(SubjectMetrics(subject=subject.label, metrics=values,
-                                          failed_thresholds=_failed(values, suite.thresholds),
+                                          failed_thresholds=failed_thresholds(values, suite.thresholds),
                                           first_error=errors[0] if errors else ""))
         cells: dict[tuple[str, str], list] = defaultdict(list)
         for v in verdicts:
@@ -415,26 +414,3 @@ class EvalService:
         await self._case_judges(run_id, suite, list(cases.values()),
                                 [s.label for s in subjects], only)
         return self.report(run_id)
-
-
-class SampleDetail(BaseModel):
-    """One sample with its scores and the human label, for the pane's detail view."""
-
-    sample: SampleRow
-    scores: list[ScoreRow]
-    label: rows.LabelRow | None = None
-    passed: bool
-    score: float
-
-
-def _failed(values: dict[str, float | None], thresholds: dict[str, float]) -> list[str]:
-    failed = []
-    for name, limit in thresholds.items():
-        value = values.get(name)
-        if value is None:
-            failed.append(f"{name}: no value (needs {limit:g})")
-        elif name.startswith(LOWER_IS_BETTER) and value > limit:
-            failed.append(f"{name} {value:.3g} > {limit:g}")
-        elif not name.startswith(LOWER_IS_BETTER) and value < limit:
-            failed.append(f"{name} {value:.3g} < {limit:g}")
-    return failed

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ingle.core.evals.models import CaseCell
-    from ingle.core.evals.service import SampleDetail
+    from ingle.core.evals.models import SampleDetail
 
 
 def parse_refine(line: str) -> dict[str, object]:
